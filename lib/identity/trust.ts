@@ -1,0 +1,43 @@
+import { PolicyStatement } from "../iam-policy";
+
+/** The audience EKS puts in projected service-account tokens for AWS STS. */
+export const STS_AUDIENCE = "sts.amazonaws.com";
+/** The service principal of EKS Pod Identity. */
+export const POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com";
+
+/**
+ * IRSA trust: only the given service account, with tokens meant for STS, may assume the role.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+ */
+export function irsaTrust(oidcProviderArn: string, oidcIssuerHost: string, serviceAccountSubject: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "LokiServiceAccount",
+      Effect: "Allow",
+      Principal: { Federated: oidcProviderArn },
+      Action: ["sts:AssumeRoleWithWebIdentity"],
+      Condition: {
+        StringEquals: {
+          [`${oidcIssuerHost}:sub`]: serviceAccountSubject,
+          [`${oidcIssuerHost}:aud`]: STS_AUDIENCE,
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * EKS Pod Identity trust: the Pod Identity agent assumes the role and tags the session;
+ * which service account gets it is decided by the pod identity association.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+ */
+export function podIdentityTrust(): PolicyStatement[] {
+  return [
+    {
+      Sid: "EksPodIdentity",
+      Effect: "Allow",
+      Principal: { Service: POD_IDENTITY_PRINCIPAL },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+    },
+  ];
+}
