@@ -23,8 +23,6 @@ export class EksCluster extends Construct {
   public readonly certificateAuthority: string;
   /** OIDC issuer URL, `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
   public readonly oidcIssuerUrl: string;
-  /** OIDC issuer without `https://`: the prefix of the IRSA condition keys. */
-  public readonly oidcIssuerHost: string;
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
     super(scope, id);
@@ -33,6 +31,5 @@ export class EksCluster extends Construct {
     this.endpoint = this.resource.endpoint;
     this.certificateAuthority = Fn.base64decode(this.resource.certificateAuthority.get(0).data);
     this.oidcIssuerUrl = this.resource.identity.get(0).oidc.get(0).issuer;
-    this.oidcIssuerHost = Fn.replace(this.oidcIssuerUrl, "https://", "");
   }
 }

@@ -3,6 +3,7 @@ import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-ident
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { policyJson } from "../iam-policy";
 import { Names } from "../names";
@@ -51,9 +52,13 @@ export class LokiRole extends Construct {
       this.oidcProviderArn = props.createOidcProvider
         ? new IamOpenidConnectProvider(this, "OidcProvider", { url: cluster.oidcIssuerUrl, clientIdList: [STS_AUDIENCE] }).arn
         : new DataAwsIamOpenidConnectProvider(this, "OidcProvider", { url: cluster.oidcIssuerUrl }).arn;
-      trust = irsaTrust(this.oidcProviderArn, cluster.oidcIssuerHost, names.serviceAccountSubject);
+      // The issuer without "https://" prefixes the condition keys. A local keeps the quotes of
+      // replace(...) out of the policy JSON string, so the synthesized policy stays valid JSON.
+      const issuerHost = new TerraformLocal(this, "OidcIssuerHost", Fn.replace(cluster.oidcIssuerUrl, "https://", ""));
+      issuerHost.overrideLogicalId("loki_oidc_issuer_host");
+      trust = irsaTrust(this.oidcProviderArn, issuerHost.asString, names.serviceAccountSubject);
     } else {
-      trust = podIdentityTrust();
+      trust = podIdentityTrust(cluster.clusterName, names.namespace, names.serviceAccountName);
     }
 
     this.resource = new IamRole(this, "Resource", {
@@ -76,6 +81,8 @@ export class LokiRole extends Construct {
         namespace: names.namespace,
         serviceAccount: names.serviceAccountName,
         roleArn: this.roleArn,
+        // The trust policy's conditions read these session tags; disabling them would lock Loki out.
+        disableSessionTags: false,
       });
       this.serviceAccountAnnotations = {};
     } else {

@@ -27,17 +27,26 @@ export function irsaTrust(oidcProviderArn: string, oidcIssuerHost: string, servi
 }
 
 /**
- * EKS Pod Identity trust: the Pod Identity agent assumes the role and tags the session;
- * which service account gets it is decided by the pod identity association.
+ * EKS Pod Identity trust: the Pod Identity agent assumes the role and tags the session.
+ * The conditions on the session tags it adds keep the role to one cluster, namespace and
+ * service account; without them any pod identity association in the account could use it.
  * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html#pod-id-abac-tags
  */
-export function podIdentityTrust(): PolicyStatement[] {
+export function podIdentityTrust(clusterName: string, namespace: string, serviceAccountName: string): PolicyStatement[] {
   return [
     {
       Sid: "EksPodIdentity",
       Effect: "Allow",
       Principal: { Service: POD_IDENTITY_PRINCIPAL },
       Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringEquals: {
+          "aws:RequestTag/eks-cluster-name": clusterName,
+          "aws:RequestTag/kubernetes-namespace": namespace,
+          "aws:RequestTag/kubernetes-service-account": serviceAccountName,
+        },
+      },
     },
   ];
 }

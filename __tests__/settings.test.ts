@@ -1,0 +1,176 @@
+import { EXAMPLE_RULE_GROUPS } from "../lib/loki/rules";
+import { ConfigError } from "../lib/validation";
+import {
+  DEFAULT_ALERTMANAGER_URL,
+  DEFAULT_CHART_REPOSITORY,
+  DEFAULT_CHART_VERSION,
+  DEFAULT_FLUENT_BIT_IMAGE,
+  LokiStackProps,
+  resolveSettings,
+  SIZE_PRESETS,
+} from "../lib/settings";
+
+const base: LokiStackProps = { clusterName: "prod-eks" };
+const resolve = (extra: Partial<LokiStackProps> = {}) => resolveSettings({ ...base, ...extra }, "loki-test");
+
+describe("resolveSettings defaults", () => {
+  const s = resolve();
+
+  test("given only a cluster name, then it follows the reference deployment", () => {
+    expect(s.region).toBe("ap-northeast-1");
+    expect(s.namespace).toBe("loki");
+    expect(s.releaseName).toBe("loki");
+    expect(s.serviceAccountName).toBe("loki");
+    expect(s.alertmanagerUrl).toBe(DEFAULT_ALERTMANAGER_URL);
+    expect(s.chart).toEqual({ repository: DEFAULT_CHART_REPOSITORY, version: DEFAULT_CHART_VERSION });
+    expect(DEFAULT_CHART_VERSION).toBe("6.29.0");
+    expect(s.fluentBit.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
+    expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:4\.0\.1$/);
+  });
+
+  test("given no tenant, then auth is off and the tenant is Loki's single-tenant name", () => {
+    expect(s.authEnabled).toBe(false);
+    expect(s.tenant).toBe("fake");
+  });
+
+  test("given no storage settings, then S3 with separate buckets, SSE-S3, IRSA and destroy protection", () => {
+    expect(s.storage).toMatchObject({
+      mode: "s3",
+      chunksBucketName: "prod-eks-loki-chunks",
+      rulerBucketName: "prod-eks-loki-ruler",
+      singleBucket: false,
+      encryption: "SSE-S3",
+      identity: "irsa",
+      createOidcProvider: false,
+      allowDestroy: false,
+      noncurrentVersionExpirationDays: 30,
+      abortIncompleteMultipartUploadDays: 7,
+    });
+  });
+
+  test("given the default retention of 31 days, then the backstop expiration is 30 days longer", () => {
+    expect(s.retentionPeriod).toBe("744h");
+    expect(s.retentionDays).toBe(31);
+    expect(s.storage).toMatchObject({ chunksExpirationDays: 61 });
+  });
+
+  test("given the default size, then one replica of each component and replication factor 1", () => {
+    expect(s.replicas).toEqual(SIZE_PRESETS.reference.replicas);
+    expect(Object.values(s.replicas).every((n) => n === 1)).toBe(true);
+    expect(s.replicationFactor).toBe(1);
+    expect(s.zoneAwareReplication).toBe(false);
+  });
+
+  test("given no backend, then state stays local", () => {
+    expect(s.backend).toBeUndefined();
+  });
+});
+
+describe("resolveSettings choices", () => {
+  test("given size production, then Grafana's AWS guide numbers with RF 3 and zone-aware ingesters", () => {
+    const s = resolve({ size: "production" });
+    expect(s.replicas).toEqual({
+      distributor: 3,
+      ingester: 3,
+      querier: 3,
+      queryFrontend: 2,
+      queryScheduler: 2,
+      indexGateway: 2,
+      compactor: 1,
+      ruler: 1,
+    });
+    expect(s.replicationFactor).toBe(3);
+    expect(s.zoneAwareReplication).toBe(true);
+  });
+
+  test("given a tenant, then auth turns on and that tenant is used", () => {
+    const s = resolve({ tenant: "team-a" });
+    expect(s.authEnabled).toBe(true);
+    expect(s.tenant).toBe("team-a");
+  });
+
+  test("given a single bucket, then ruler data shares the chunks bucket", () => {
+    const s = resolve({ singleBucket: true, chunksBucketName: "acme-loki" });
+    expect(s.storage).toMatchObject({ chunksBucketName: "acme-loki", rulerBucketName: "acme-loki", singleBucket: true });
+  });
+
+  test("given a KMS key ARN, then encryption is SSE-KMS with that key", () => {
+    const arn = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    expect(resolve({ kmsKeyArn: arn }).storage).toMatchObject({ encryption: "SSE-KMS", kmsKeyArn: arn });
+  });
+
+  test("given a backend bucket, then the state key is per stack and the region defaults to the stack's", () => {
+    expect(resolve({ backend: { bucket: "acme-tf-state" } }).backend).toEqual({
+      bucket: "acme-tf-state",
+      key: "loki/loki-test.tfstate",
+      region: "ap-northeast-1",
+    });
+  });
+
+  test("given MinIO, then no S3 settings are resolved", () => {
+    expect(resolve({ storage: "minio" }).storage).toEqual({ mode: "minio" });
+  });
+
+  test("given the example rules, then they validate", () => {
+    expect(resolve({ ruleGroups: EXAMPLE_RULE_GROUPS }).ruleGroups).toBe(EXAMPLE_RULE_GROUPS);
+  });
+});
+
+describe("resolveSettings validation", () => {
+  // One row per rule: the props, the setting the message must name, and a fragment of the expected form.
+  const cases: [string, Partial<LokiStackProps>, string, RegExp][] = [
+    ["an empty cluster name", { clusterName: "" }, "clusterName", /existing EKS cluster/],
+    ["a cluster name with spaces", { clusterName: "my cluster" }, "clusterName", /EKS cluster name/],
+    ["a region that is not a region code", { region: "tokyo" }, "region", /AWS region code/],
+    ["a namespace with capitals", { namespace: "Loki" }, "namespace", /DNS-1123 label/],
+    ["a release name over 53 characters", { releaseName: "l".repeat(54) }, "releaseName", /at most 53/],
+    ["a service account with underscores", { serviceAccountName: "loki_sa" }, "serviceAccountName", /DNS-1123 subdomain/],
+    ["a bucket name with capitals", { chunksBucketName: "Loki-Chunks" }, "chunksBucketName", /S3 bucket name/],
+    ["a bucket name that is too short", { chunksBucketName: "lk" }, "chunksBucketName", /3-63 characters/],
+    ["a bucket name like an IP address", { rulerBucketName: "192.168.10.1" }, "rulerBucketName", /IP address/],
+    ["the chart's placeholder bucket name", { chunksBucketName: "chunks" }, "chunksBucketName", /placeholder/],
+    ["the bare name admin", { rulerBucketName: "admin" }, "rulerBucketName", /placeholder/],
+    ["the same name for both buckets", { chunksBucketName: "acme-logs", rulerBucketName: "acme-logs" }, "rulerBucketName", /singleBucket/],
+    ["a ruler bucket with a single bucket", { singleBucket: true, rulerBucketName: "acme-ruler" }, "rulerBucketName", /unset with singleBucket/],
+    ["a KMS alias instead of a key ARN", { kmsKeyArn: "alias/loki" }, "kmsKeyArn", /KMS key ARN/],
+    ["a KMS key with SSE-S3", { encryption: "SSE-S3", kmsKeyArn: "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }, "encryption", /SSE-KMS/],
+    ["bucket settings in MinIO mode", { storage: "minio", chunksBucketName: "acme-chunks" }, "chunksBucketName", /unset with storage "minio"/],
+    ["retention below a day", { retentionPeriod: "12h" }, "retentionPeriod", /at least "24h"/],
+    ["retention that is not whole days", { retentionPeriod: "36h" }, "retentionPeriod", /whole number of days/],
+    ["retention in days", { retentionPeriod: "3d" }, "retentionPeriod", /written in hours/],
+    ["a backstop no longer than retention", { retentionPeriod: "720h", chunksExpirationDays: 30 }, "chunksExpirationDays", /more than the retention period of 30 days/],
+    ["a tenant with auth off", { tenant: "tenant_foo", authEnabled: false }, "tenant", /would never see a line/],
+    ["auth on without a tenant", { authEnabled: true }, "tenant", /set when authEnabled is true/],
+    ["a tenant with a slash", { tenant: "team/a" }, "tenant", /Loki tenant ID/],
+    ["a replication factor above the ingesters", { replicationFactor: 3 }, "replicationFactor", /at most replicas.ingester \(1\)/],
+    ["zone awareness with one ingester", { zoneAwareReplication: true }, "zoneAwareReplication", /fewer than 3 ingesters/],
+    ["two compactors", { replicas: { compactor: 2 } }, "replicas.compactor", /exactly 1/],
+    ["zero queriers", { replicas: { querier: 0 } }, "replicas.querier", /whole number from 1/],
+    ["an unknown component", { replicas: { gateway: 2 } as never }, "replicas.gateway", /one of distributor/],
+    ["a chart version range", { chartVersion: "^6.29.0" }, "chartVersion", /exact chart version/],
+    ["a short Helm timeout", { helmTimeoutSeconds: 60 }, "helmTimeoutSeconds", /from 300 to 3600/],
+    ["an Alertmanager URL without a scheme", { alertmanagerUrl: "alertmanager:9093" }, "alertmanagerUrl", /http\(s\) URL/],
+    ["a Fluent Bit image on latest", { fluentBit: { image: "fluent/fluent-bit:latest" } }, "fluentBit.image", /pinned/],
+    ["an untagged Fluent Bit image", { fluentBit: { image: "fluent/fluent-bit" } }, "fluentBit.image", /pinned/],
+    ["a Fluent Bit state dir under /var/log", { fluentBit: { hostStateDir: "/var/log/fluent-bit" } }, "fluentBit.hostStateDir", /outside \/var\/log/],
+    ["a volume size without a unit form", { ingesterVolumeSize: "ten gigs" }, "ingesterVolumeSize", /Kubernetes quantity/],
+    ["a backend bucket name with capitals", { backend: { bucket: "TF_State" } }, "backend.bucket", /S3 bucket name/],
+    ["Pod Identity with an OIDC provider to create", { identity: "pod-identity", createOidcProvider: true }, "createOidcProvider", /Pod Identity/],
+  ];
+
+  test.each(cases)("fails on %s", (_name, props, setting, expected) => {
+    let error: unknown;
+    try {
+      resolve(props);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const err = error as ConfigError;
+    expect(err.setting).toBe(setting);
+    expect(err.message.startsWith(`${setting} must be `)).toBe(true);
+    expect(err.message).toMatch(expected);
+    expect(err.message).toMatch(/\(got .+\)/);
+    expect(err.message).not.toMatch(/\n/);
+  });
+});
