@@ -1,0 +1,109 @@
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { TerraformResource, Token } from "cdktf";
+import { Construct } from "constructs";
+import { Document, isScalar, visit } from "yaml";
+import { LokiRole } from "../identity/loki-role";
+import { Names } from "../names";
+import { ResolvedSettings } from "../settings";
+import { LogBuckets } from "../storage/log-buckets";
+import { buildLokiValues, LokiValues } from "./values";
+
+/** The chart this construct installs. */
+export const LOKI_CHART = "loki";
+
+/** Properties of the Loki release. */
+export interface LokiReleaseProps {
+  /** Validated settings: chart source, Helm behaviour, sizing, retention, rules. */
+  readonly settings: ResolvedSettings;
+  /** Shared names: release, namespace, service account, tenant. */
+  readonly names: Names;
+  /** Loki's S3 buckets (S3 mode). @default the bucket names of the settings, without a Terraform dependency */
+  readonly buckets?: LogBuckets;
+  /** The role Loki's service account assumes (S3 mode). @default no role annotation */
+  readonly role?: LokiRole;
+}
+
+/**
+ * Serialises chart values once, as YAML that Helm (a YAML 1.1 parser) reads back unchanged.
+ * - Strings YAML 1.1 would read as something else ("on", "2024-04-01") are quoted.
+ * - Terraform references (cdktf tokens) are double-quoted, so a bucket name such as "1234" stays a string.
+ * - Lines are never folded, so a token is never split.
+ * - A literal "${" or "%{" is escaped for Terraform, which would otherwise read it as a template.
+ */
+export function lokiValuesYaml(values: LokiValues): string {
+  const doc = new Document(values, { version: "1.1" });
+  visit(doc, {
+    Scalar(_, node) {
+      if (isScalar(node) && typeof node.value === "string" && Token.isUnresolved(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return escapeTerraformTemplates(doc.toString({ lineWidth: 0 }));
+}
+
+/** Escapes Terraform template sequences in text, leaving cdktf's own token markers (`${TfToken[...]}`) alone. */
+function escapeTerraformTemplates(text: string): string {
+  // Replacement functions: in a replacement string, "$$" would itself collapse to "$".
+  return text.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/**
+ * Grafana Loki in Distributed mode: one `helm_release` of the `grafana/loki` chart, with values built
+ * by buildLokiValues and serialised once.
+ * The release waits for the role and bucket resources, because the EKS Pod Identity webhook gives
+ * credentials only to pods created after their association exists.
+ * @see https://grafana.com/docs/loki/latest/setup/install/helm/install-microservices/
+ */
+export class LokiRelease extends Construct {
+  /** The Helm release. */
+  public readonly resource: Release;
+  /** The chart values, before serialisation. */
+  public readonly values: LokiValues;
+  /** The chart values as the release receives them. */
+  public readonly valuesYaml: string;
+  /** Namespace of the release. */
+  public readonly namespace: string;
+  /** Service account every Loki component runs as. */
+  public readonly serviceAccountName: string;
+  /** The tenant that receives logs and owns the rules. */
+  public readonly tenant: string;
+  /** The distributor's push URL. */
+  public readonly pushUrl: string;
+  /** The URL Grafana queries. */
+  public readonly queryUrl: string;
+
+  constructor(scope: Construct, id: string, props: LokiReleaseProps) {
+    super(scope, id);
+    const { settings, names, buckets, role } = props;
+    this.namespace = names.namespace;
+    this.serviceAccountName = names.serviceAccountName;
+    this.tenant = names.tenant;
+    this.pushUrl = names.pushUrl;
+    this.queryUrl = names.queryUrl;
+
+    this.values = buildLokiValues({
+      settings,
+      names,
+      buckets: buckets ? { chunks: buckets.chunks.bucketName, ruler: buckets.ruler.bucketName, kmsKeyArn: buckets.kmsKeyArn } : undefined,
+      serviceAccountAnnotations: role?.serviceAccountAnnotations,
+    });
+    this.valuesYaml = lokiValuesYaml(this.values);
+    const dependsOn = [role, buckets].flatMap((c) => (c ? c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource) : []));
+
+    this.resource = new Release(this, "Resource", {
+      name: names.releaseName,
+      chart: LOKI_CHART,
+      repository: settings.chart.repository,
+      version: settings.chart.version,
+      namespace: names.namespace,
+      createNamespace: true,
+      // A failed install or upgrade rolls back instead of leaving a half-applied release.
+      atomic: true,
+      cleanupOnFail: true,
+      wait: true,
+      timeout: settings.helmTimeoutSeconds,
+      maxHistory: settings.helmMaxHistory,
+      values: [this.valuesYaml],
+      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
+    });
+  }
+}
