@@ -1,0 +1,212 @@
+import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
+import { ClusterRoleV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-v1";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { DaemonSetV1 } from "@cdktf/provider-kubernetes/lib/daemon-set-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { Construct } from "constructs";
+import { Names } from "../names";
+import { ResolvedFluentBitSettings } from "../settings";
+import {
+  buildFluentBitConfig,
+  configChecksum,
+  FLUENT_BIT_CONFIG_DIR,
+  FLUENT_BIT_CONFIG_FILE,
+  FLUENT_BIT_GRACE_SECONDS,
+  FLUENT_BIT_HTTP_PORT,
+  FLUENT_BIT_LIVENESS_PATH,
+  FLUENT_BIT_METRICS_PATH,
+  FLUENT_BIT_READINESS_PATH,
+  FluentBitConfig,
+  renderFluentBitConfig,
+} from "./config";
+
+/** Name of every Kubernetes object the agent owns. */
+const NAME = "fluent-bit";
+/** Pod annotation carrying the config's SHA-256. */
+export const CONFIG_CHECKSUM_ANNOTATION = "checksum/config";
+/**
+ * Seconds Kubernetes waits after SIGTERM before it kills the agent: Fluent Bit's own grace
+ * plus headroom to close the outputs and sync the buffer to disk.
+ */
+export const FLUENT_BIT_TERMINATION_GRACE_SECONDS = FLUENT_BIT_GRACE_SECONDS + 30;
+
+/** Props of the Fluent Bit agent. */
+export interface FluentBitProps {
+  /** The agent's resolved settings (`ResolvedSettings["fluentBit"]`). */
+  readonly settings: ResolvedFluentBitSettings;
+  /** The shared names: the Loki distributor's host and port, auth and tenant come from here. */
+  readonly names: Names;
+}
+
+/**
+ * Fluent Bit as a DaemonSet that tails every container's log on every node and pushes it to the Loki
+ * distributor. Offsets and unsent chunks live in a host directory, so neither a Loki outage nor an agent
+ * restart drops or resends lines.
+ * @see https://docs.fluentbit.io/manual/4.0/installation/kubernetes
+ * @see https://github.com/fluent/helm-charts/tree/main/charts/fluent-bit
+ */
+export class FluentBit extends Construct {
+  /** The DaemonSet. */
+  public readonly resource: DaemonSetV1;
+  /** Namespace of every agent object. */
+  public readonly namespace: string;
+  /** Service account the agent runs as; the only subject of its ClusterRole. */
+  public readonly serviceAccountName: string;
+  /** The typed config. */
+  public readonly config: FluentBitConfig;
+  /** The config as Fluent Bit reads it. */
+  public readonly configYaml: string;
+  /** SHA-256 of `configYaml`, the pods' rollout trigger. */
+  public readonly configChecksum: string;
+  /** Prometheus endpoint of the agents' metrics, behind their ClusterIP Service. */
+  public readonly metricsUrl: string;
+
+  constructor(scope: Construct, id: string, props: FluentBitProps) {
+    super(scope, id);
+    const { settings, names } = props;
+    this.config = buildFluentBitConfig(settings, names);
+    this.configYaml = renderFluentBitConfig(this.config);
+    this.configChecksum = configChecksum(this.configYaml);
+    this.namespace = settings.namespace;
+    this.serviceAccountName = NAME;
+    this.metricsUrl = `http://${NAME}.${settings.namespace}.svc.cluster.local:${FLUENT_BIT_HTTP_PORT}${FLUENT_BIT_METRICS_PATH}`;
+
+    const selector = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": NAME };
+    const labels = { ...selector, "app.kubernetes.io/part-of": "loki", "app.kubernetes.io/managed-by": "cdktf" };
+
+    const namespace = new NamespaceV1(this, "Namespace", {
+      metadata: {
+        name: settings.namespace,
+        labels: {
+          ...labels,
+          // hostPath volumes are outside the "baseline" Pod Security level; this namespace holds only the agent.
+          "pod-security.kubernetes.io/enforce": "privileged",
+        },
+      },
+    });
+    // Reading names back from the namespace makes Terraform create it first and delete it last.
+    const ns = namespace.metadata.name;
+
+    const serviceAccount = new ServiceAccountV1(this, "ServiceAccount", {
+      metadata: { name: NAME, namespace: ns, labels },
+      // The kubernetes filter reads pod metadata from the API with this account's token.
+      automountServiceAccountToken: true,
+    });
+
+    const clusterRole = new ClusterRoleV1(this, "ClusterRole", {
+      metadata: { name: NAME, labels },
+      // Pod labels and annotations for the kubernetes filter; nothing else, and read-only.
+      rule: [{ apiGroups: [""], resources: ["namespaces", "pods"], verbs: ["get", "list", "watch"] }],
+    });
+
+    new ClusterRoleBindingV1(this, "ClusterRoleBinding", {
+      metadata: { name: NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+      subject: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: ns }],
+    });
+
+    const configMap = new ConfigMapV1(this, "Config", {
+      metadata: { name: NAME, namespace: ns, labels },
+      data: { [FLUENT_BIT_CONFIG_FILE]: this.configYaml },
+    });
+
+    const stateDir = settings.hostStateDir;
+    const { resources } = settings;
+    this.resource = new DaemonSetV1(this, "Resource", {
+      metadata: { name: NAME, namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        // Never two agents on one node: they would share the offsets DB and the buffer, and ship lines twice.
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "1", maxSurge: "0" } },
+        template: {
+          metadata: {
+            labels,
+            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: this.configChecksum },
+          },
+          spec: {
+            serviceAccountName: serviceAccount.metadata.name,
+            automountServiceAccountToken: true,
+            priorityClassName: "system-node-critical",
+            terminationGracePeriodSeconds: FLUENT_BIT_TERMINATION_GRACE_SECONDS,
+            // Every node, tainted or not: a node without the agent is a node whose logs are lost.
+            toleration: [{ operator: "Exists" }],
+            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            container: [
+              {
+                name: NAME,
+                image: settings.image,
+                imagePullPolicy: "IfNotPresent",
+                command: ["/fluent-bit/bin/fluent-bit"],
+                args: [`--config=${FLUENT_BIT_CONFIG_DIR}/${FLUENT_BIT_CONFIG_FILE}`],
+                port: [{ name: "http", containerPort: FLUENT_BIT_HTTP_PORT, protocol: "TCP" }],
+                livenessProbe: {
+                  httpGet: { path: FLUENT_BIT_LIVENESS_PATH, port: String(FLUENT_BIT_HTTP_PORT) },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  httpGet: { path: FLUENT_BIT_READINESS_PATH, port: String(FLUENT_BIT_HTTP_PORT) },
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                resources: {
+                  requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+                  limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+                },
+                // Root, with every capability dropped. Container logs are root-owned (0640 files under 0755
+                // directories): uid 0 reads them as their owner, which needs no capability, and it owns the
+                // state directory kubelet creates. A non-root uid would need DAC_READ_SEARCH, which bypasses
+                // read permission on every file the container can reach, and write access to the state directory.
+                securityContext: {
+                  runAsUser: "0",
+                  runAsGroup: "0",
+                  runAsNonRoot: false,
+                  privileged: false,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+                volumeMount: [
+                  { name: "varlog", mountPath: "/var/log", readOnly: true },
+                  // Same path inside and out, so the config's db and storage.path name the host directory.
+                  { name: "state", mountPath: stateDir, readOnly: false },
+                  { name: "machine-id", mountPath: "/etc/machine-id", readOnly: true },
+                  { name: "config", mountPath: FLUENT_BIT_CONFIG_DIR, readOnly: true },
+                ],
+              },
+            ],
+            volume: [
+              { name: "varlog", hostPath: { path: "/var/log", type: "Directory" } },
+              { name: "state", hostPath: { path: stateDir, type: "DirectoryOrCreate" } },
+              { name: "machine-id", hostPath: { path: "/etc/machine-id", type: "File" } },
+              { name: "config", configMap: { name: configMap.metadata.name, defaultMode: "0444" } },
+            ],
+          },
+        },
+      },
+    });
+
+    new ServiceV1(this, "MetricsService", {
+      metadata: {
+        name: NAME,
+        namespace: ns,
+        labels,
+        annotations: {
+          "prometheus.io/scrape": "true",
+          "prometheus.io/port": String(FLUENT_BIT_HTTP_PORT),
+          "prometheus.io/path": FLUENT_BIT_METRICS_PATH,
+        },
+      },
+      spec: {
+        type: "ClusterIP",
+        selector,
+        // An agent that Loki keeps failing turns unready; its metrics are then the ones worth scraping.
+        publishNotReadyAddresses: true,
+        port: [{ name: "http", port: FLUENT_BIT_HTTP_PORT, targetPort: "http", protocol: "TCP" }],
+      },
+    });
+  }
+}
