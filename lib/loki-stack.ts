@@ -3,8 +3,11 @@ import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { FluentBit } from "./fluent-bit/fluent-bit";
+import { LokiDatasource } from "./grafana/loki-datasource";
 import { EksCluster } from "./identity/eks-cluster";
 import { LokiRole } from "./identity/loki-role";
+import { LokiRelease } from "./loki/loki-release";
 import { deriveNames, Names } from "./names";
 import { LokiStackProps, resolveSettings, ResolvedSettings } from "./settings";
 import { LogBuckets } from "./storage/log-buckets";
@@ -34,6 +37,12 @@ export class LokiStack extends TerraformStack {
   public readonly buckets?: LogBuckets;
   /** The role Loki assumes (S3 mode only). */
   public readonly role?: LokiRole;
+  /** The Loki Helm release. */
+  public readonly loki: LokiRelease;
+  /** The Fluent Bit agent; absent when `fluentBit.enabled` is false. */
+  public readonly fluentBit?: FluentBit;
+  /** The Grafana data source ConfigMap; absent when `grafana.enabled` is false. */
+  public readonly grafanaDatasource?: LokiDatasource;
 
   constructor(scope: Construct, id: string, props: LokiStackProps) {
     super(scope, id);
@@ -82,6 +91,18 @@ export class LokiStack extends TerraformStack {
       if (this.role.oidcProviderArn !== undefined) {
         new TerraformOutput(this, "oidc_provider_arn", { value: this.role.oidcProviderArn, description: "IAM OIDC provider the role's trust policy names (IRSA)" });
       }
+    }
+
+    this.loki = new LokiRelease(this, "Loki", { settings, names, buckets: this.buckets, role: this.role });
+    new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
+    new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
+
+    if (settings.fluentBit.enabled) {
+      this.fluentBit = new FluentBit(this, "FluentBit", { settings: settings.fluentBit, names });
+    }
+
+    if (settings.grafana.enabled) {
+      this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", { settings: settings.grafana, names });
     }
   }
 }

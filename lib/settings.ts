@@ -1,5 +1,6 @@
 import { checkRuleGroups } from "./loki/logql";
 import { RuleGroup } from "./loki/rules";
+import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
 import {
   check,
   checkBucketName,
@@ -85,7 +86,26 @@ export interface FluentBitSettings {
   readonly extraFilters?: readonly Readonly<Record<string, unknown>>[];
   /** Extra outputs appended to the pipeline, in Fluent Bit YAML form. @default [] */
   readonly extraOutputs?: readonly Readonly<Record<string, unknown>>[];
+  /** Requests and limits of the agent's container. @default see FluentBitResources */
+  readonly resources?: FluentBitResources;
 }
+
+/** Requests and limits of the Fluent Bit container, as Kubernetes quantities. */
+export interface FluentBitResources {
+  /** CPU reserved on every node. @default "100m" */
+  readonly cpuRequest?: string;
+  /** Memory reserved on every node. @default "128Mi" */
+  readonly memoryRequest?: string;
+  /** CPU ceiling; throttling only delays delivery, the filesystem buffer keeps every line. @default "1" */
+  readonly cpuLimit?: string;
+  /** Memory ceiling, above the chunks the engine keeps in memory (64 of about 2 MB). @default "512Mi" */
+  readonly memoryLimit?: string;
+}
+
+/** Fluent Bit settings with every default applied. */
+export type ResolvedFluentBitSettings = Required<Omit<FluentBitSettings, "resources">> & {
+  readonly resources: Required<FluentBitResources>;
+};
 
 /** Grafana data source settings. */
 export interface GrafanaSettings {
@@ -285,7 +305,7 @@ export interface ResolvedSettings {
   readonly alertmanagerUrl: string;
   readonly ruleGroups: readonly RuleGroup[];
   readonly valuesOverrides: Readonly<Record<string, unknown>>;
-  readonly fluentBit: Required<FluentBitSettings>;
+  readonly fluentBit: ResolvedFluentBitSettings;
   readonly grafana: Required<GrafanaSettings>;
 }
 
@@ -520,9 +540,13 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
+  checkRulerTenant(tenant);
+  // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
+  const valuesOverrides = props.valuesOverrides ?? {};
+  checkValuesOverrides(valuesOverrides);
 
   const fb = props.fluentBit ?? {};
-  const fluentBit: Required<FluentBitSettings> = {
+  const fluentBit: ResolvedFluentBitSettings = {
     enabled: fb.enabled ?? true,
     namespace: fb.namespace ?? "fluent-bit",
     image: fb.image ?? DEFAULT_FLUENT_BIT_IMAGE,
@@ -530,8 +554,21 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     bufferLimit: fb.bufferLimit ?? "2G",
     extraFilters: fb.extraFilters ?? [],
     extraOutputs: fb.extraOutputs ?? [],
+    resources: {
+      cpuRequest: fb.resources?.cpuRequest ?? "100m",
+      memoryRequest: fb.resources?.memoryRequest ?? "128Mi",
+      cpuLimit: fb.resources?.cpuLimit ?? "1",
+      memoryLimit: fb.resources?.memoryLimit ?? "512Mi",
+    },
   };
   checkDnsLabel("fluentBit.namespace", fluentBit.namespace);
+  check(
+    fluentBit.namespace !== namespace,
+    "fluentBit.namespace",
+    fluentBit.namespace,
+    `a namespace other than Loki's ("${namespace}")`,
+    "the agent skips every log of its own namespace, so Loki's logs would be lost, and each namespace is created once",
+  );
   checkPinnedImage("fluentBit.image", fluentBit.image);
   check(
     /^\/[A-Za-z0-9._/-]+$/.test(fluentBit.hostStateDir) && !/^\/var\/log(\/|$)/.test(fluentBit.hostStateDir),
@@ -540,6 +577,14 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     'an absolute host path outside /var/log, such as "/var/fluent-bit/state"',
     "/var/log is mounted read-only",
   );
+  check(
+    !/(^|\/)\.\.?(\/|$)/.test(fluentBit.hostStateDir) && !/^\/fluent-bit(\/|$)/.test(fluentBit.hostStateDir),
+    "fluentBit.hostStateDir",
+    fluentBit.hostStateDir,
+    'a path without "." or ".." segments, outside /fluent-bit',
+    "the directory is mounted at the same path in the container, where /fluent-bit holds the agent's binary and config",
+  );
+  for (const [key, quantity] of Object.entries(fluentBit.resources)) checkQuantity(`fluentBit.resources.${key}`, quantity);
   check(/^\d+[KMG]?$/.test(fluentBit.bufferLimit), "fluentBit.bufferLimit", fluentBit.bufferLimit, 'a Fluent Bit size such as "512M" or "2G"');
   fluentBit.extraFilters.forEach((f, i) => check(typeof f.name === "string", `fluentBit.extraFilters[${i}].name`, f.name, 'a plugin name such as "grep"'));
   fluentBit.extraOutputs.forEach((o, i) => check(typeof o.name === "string", `fluentBit.extraOutputs[${i}].name`, o.name, 'a plugin name such as "s3"'));
@@ -577,7 +622,7 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     retentionDays,
     alertmanagerUrl,
     ruleGroups,
-    valuesOverrides: props.valuesOverrides ?? {},
+    valuesOverrides,
     fluentBit,
     grafana,
   };
