@@ -1,0 +1,156 @@
+/**
+ * Synthesizes a LokiStack and reads the Terraform JSON back, for the security suites.
+ * Also resolves the Terraform interpolations in policy documents to the concrete ARNs AWS
+ * would see, so that an IAM evaluator can judge them.
+ */
+import { Testing } from "cdktf";
+import { LokiStack, LokiStackProps } from "../../lib";
+
+/** One Terraform block, as cdktf writes it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Block = Record<string, any>;
+
+/** The synthesized Terraform JSON of one stack. */
+export interface Synthesized {
+  readonly resource: Record<string, Record<string, Block>>;
+  readonly data: Record<string, Record<string, Block>>;
+  readonly provider: Record<string, Block[]>;
+  readonly output: Record<string, Block>;
+  readonly locals: Record<string, unknown>;
+}
+
+/** The account every resolved ARN lives in. */
+export const ACCOUNT_ID = "111122223333";
+/** Another account, for cross-account denials. */
+export const OTHER_ACCOUNT_ID = "444455556666";
+/** The key ID the created KMS key resolves to. */
+export const CREATED_KEY_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+/** The OIDC provider ID of the looked-up cluster. */
+export const OIDC_ID = "EXAMPLED539D4633E53DE1B71EXAMPLE";
+
+/** The stack's props in the shape main.ts uses for the reference environment. */
+export const REFERENCE_PROPS: LokiStackProps = {
+  clusterName: "loki-reference",
+  region: "ap-northeast-1",
+  chunksBucketName: "loki-reference-apne1-chunks",
+  rulerBucketName: "loki-reference-apne1-ruler",
+};
+
+/** Builds a LokiStack in a fresh app and returns its parsed Terraform JSON. */
+export function synthStack(props: LokiStackProps, id = "loki-test"): Synthesized {
+  const stack = new LokiStack(Testing.app(), id, props);
+  const json = JSON.parse(Testing.synth(stack)) as Partial<Synthesized>;
+  return {
+    resource: json.resource ?? {},
+    data: json.data ?? {},
+    provider: json.provider ?? {},
+    output: json.output ?? {},
+    locals: json.locals ?? {},
+  };
+}
+
+/** Every resource of one type, as [Terraform name, block] pairs; empty when there is none. */
+export function resourcesOf(json: Synthesized, type: string): [string, Block][] {
+  return Object.entries(json.resource[type] ?? {});
+}
+
+/** The only resource of one type; fails loudly when there is not exactly one. */
+export function onlyResource(json: Synthesized, type: string): Block {
+  const all = resourcesOf(json, type);
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0][1];
+}
+
+/** Terraform addresses (`type.name`) of every resource, sorted. */
+export function addressesOf(json: Synthesized, typePattern: RegExp): string[] {
+  return Object.entries(json.resource)
+    .filter(([type]) => typePattern.test(type))
+    .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
+    .sort();
+}
+
+/** A single nested block, whether cdktf wrote it as an object or as a one-element list. */
+export function one(value: unknown): Block | undefined {
+  if (Array.isArray(value)) return value[0] as Block | undefined;
+  return (value ?? undefined) as Block | undefined;
+}
+
+/** A repeated nested block as a list, whatever form cdktf wrote it in. */
+export function many(value: unknown): Block[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]) as Block[];
+}
+
+/** The stack's AWS region, read from its provider block. */
+export function regionOf(json: Synthesized): string {
+  return json.provider.aws[0].region as string;
+}
+
+/** The Terraform name a `${aws_s3_bucket.<name>.id}`-style reference points to. */
+export function referencedName(reference: unknown, type: string): string | undefined {
+  const match = new RegExp(`^\\$\\{${type}\\.([A-Za-z0-9_-]+)\\.(id|bucket|arn)\\}$`).exec(String(reference));
+  return match?.[1];
+}
+
+/**
+ * Resolves one Terraform interpolation to the value AWS would hold after apply:
+ * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider.
+ * Throws on anything it does not know, so an unexpected reference fails the test instead of passing it.
+ */
+function resolveExpression(expression: string, json: Synthesized): string {
+  const region = regionOf(json);
+  const issuerHost = `oidc.eks.${region}.amazonaws.com/id/${OIDC_ID}`;
+  let match = /^local\.([\w-]+)$/.exec(expression);
+  if (match) {
+    const local = json.locals[match[1]];
+    if (typeof local !== "string") throw new Error(`no string local.${match[1]} in the stack`);
+    return resolveString(local, json);
+  }
+  match = /^aws_s3_bucket\.([\w-]+)\.(arn|id|bucket)$/.exec(expression);
+  if (match) {
+    const bucket = json.resource.aws_s3_bucket?.[match[1]]?.bucket as string | undefined;
+    if (bucket === undefined) throw new Error(`no aws_s3_bucket.${match[1]} in the stack`);
+    return match[2] === "arn" ? `arn:aws:s3:::${bucket}` : bucket;
+  }
+  match = /^aws_kms_key\.([\w-]+)\.arn$/.exec(expression);
+  if (match) {
+    if (json.resource.aws_kms_key?.[match[1]] === undefined) throw new Error(`no aws_kms_key.${match[1]} in the stack`);
+    return `arn:aws:kms:${region}:${ACCOUNT_ID}:key/${CREATED_KEY_ID}`;
+  }
+  match = /^aws_iam_role\.([\w-]+)\.arn$/.exec(expression);
+  if (match) {
+    const role = json.resource.aws_iam_role?.[match[1]];
+    if (role === undefined) throw new Error(`no aws_iam_role.${match[1]} in the stack`);
+    return `arn:aws:iam::${ACCOUNT_ID}:role/${role.name ?? `${role.name_prefix}20250101000000000000000001`}`;
+  }
+  if (/^(data\.)?aws_iam_openid_connect_provider\.[\w-]+\.arn$/.test(expression)) {
+    return `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${issuerHost}`;
+  }
+  if (/^replace\(data\.aws_eks_cluster\.[\w-]+\.identity\[0\]\.oidc\[0\]\.issuer, "https:\/\/", ""\)$/.test(expression)) {
+    return issuerHost;
+  }
+  if (/^data\.aws_eks_cluster\.[\w-]+\.identity\[0\]\.oidc\[0\]\.issuer$/.test(expression)) {
+    return `https://${issuerHost}`;
+  }
+  throw new Error(`unresolvable Terraform expression \${${expression}}`);
+}
+
+/** Resolves every `${...}` interpolation in a string. */
+export function resolveString(text: string, json: Synthesized): string {
+  return text.replace(/\$\{([^{}]+)\}/g, (_, expression: string) => resolveExpression(expression, json));
+}
+
+/** Resolves every interpolation in a parsed document, keys included (IRSA condition keys carry one). */
+export function resolveDeep<T>(value: T, json: Synthesized): T {
+  if (typeof value === "string") return resolveString(value, json) as T;
+  if (Array.isArray(value)) return value.map((v) => resolveDeep(v, json)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [resolveString(k, json), resolveDeep(v, json)])) as T;
+  }
+  return value;
+}
+
+/** Parses a policy document string from the synthesized JSON and resolves it to concrete ARNs. */
+export function resolvedPolicy(policy: string, json: Synthesized): Block {
+  return resolveDeep(JSON.parse(policy) as Block, json);
+}
