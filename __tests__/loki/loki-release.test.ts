@@ -152,7 +152,12 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
   });
 
   test("given IRSA, then the service account the chart creates carries the role and is the one the trust names", () => {
-    expect(values.serviceAccount).toEqual({ create: true, name: "loki", annotations: { "eks.amazonaws.com/role-arn": "${aws_iam_role.loki.arn}" } });
+    expect(values.serviceAccount).toEqual({
+      create: true,
+      name: "loki",
+      annotations: { "eks.amazonaws.com/role-arn": "${aws_iam_role.loki.arn}" },
+      automountServiceAccountToken: false,
+    });
     const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe(`system:serviceaccount:${release.namespace}:${values.serviceAccount.name}`);
   });
@@ -235,7 +240,7 @@ describe("LokiRelease with Pod Identity", () => {
   const { json, release, values } = synthStack({ identity: "pod-identity" });
 
   test("given Pod Identity, then the service account has no role annotation", () => {
-    expect(values.serviceAccount).toEqual({ create: true, name: "loki", annotations: {} });
+    expect(values.serviceAccount).toEqual({ create: true, name: "loki", annotations: {}, automountServiceAccountToken: false });
   });
 
   test("given Pod Identity, then the release waits for the association, so its pods get credentials", () => {
@@ -249,7 +254,7 @@ describe("LokiRelease with MinIO", () => {
   const { json, values } = synthStack({ storage: "minio", kubeconfig: { path: "~/.kube/config" } });
 
   test("given MinIO, then the chart's MinIO is on and nothing AWS is set or created", () => {
-    expect(values.minio).toEqual({ enabled: true });
+    expect(values.minio).toMatchObject({ enabled: true });
     expect(values.loki.storage).toEqual({ type: "s3" });
     expect(values.serviceAccount.annotations).toEqual({});
     expect(Object.keys(json.resource).filter((type) => type !== "helm_release" && !type.startsWith("kubernetes_"))).toEqual([]);

@@ -11,6 +11,7 @@ import {
   RULES_DIRECTORY,
   rulerRulesDirName,
   SCHEMA_START_DATE,
+  SUPPORT_RESOURCES,
 } from "../../lib/loki/values";
 import { deriveNames } from "../../lib/names";
 import { LOKI_COMPONENTS, LokiStackProps, resolveSettings } from "../../lib/settings";
@@ -51,8 +52,29 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
   });
 
   test("given defaults, then the caches are sized from the settings, not the chart's 8 GiB", () => {
-    expect(v.chunksCache).toEqual({ allocatedMemory: 512 });
-    expect(v.resultsCache).toEqual({ allocatedMemory: 128 });
+    // The chart's own sizing (allocatedMemory x 1.2), made explicit so the pods also get a CPU limit.
+    expect(v.chunksCache).toEqual({
+      allocatedMemory: 512,
+      resources: { requests: { cpu: "100m", memory: "614Mi" }, limits: { cpu: "1", memory: "614Mi" } },
+    });
+    expect(v.resultsCache).toEqual({
+      allocatedMemory: 128,
+      resources: { requests: { cpu: "100m", memory: "153Mi" }, limits: { cpu: "1", memory: "153Mi" } },
+    });
+  });
+
+  test("given defaults, then the chart's supporting pods are bounded and the rules sidecar is off", () => {
+    expect(v.gateway.resources).toEqual(SUPPORT_RESOURCES.gateway);
+    expect(v.lokiCanary.resources).toEqual(SUPPORT_RESOURCES.lokiCanary);
+    expect(v.memcachedExporter.resources).toEqual(SUPPORT_RESOURCES.memcachedExporter);
+    for (const r of Object.values(SUPPORT_RESOURCES)) expect(Object.keys(r.limits).sort()).toEqual(["cpu", "memory"]);
+    // Rules reach the ruler through ruler.directories; nothing needs the API, so no token is mounted.
+    expect(v.sidecar).toEqual({ rules: { enabled: false } });
+    expect(v.serviceAccount.automountServiceAccountToken).toBe(false);
+  });
+
+  test("given auth off, then the canary names no tenant", () => {
+    expect(v.lokiCanary.extraArgs).toEqual([]);
   });
 
   test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class", () => {
@@ -73,7 +95,12 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
   });
 
   test("given IRSA, then the top-level service account is created under the shared name with the role annotation", () => {
-    expect(v.serviceAccount).toEqual({ create: true, name: "loki", annotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
+    expect(v.serviceAccount).toEqual({
+      create: true,
+      name: "loki",
+      annotations: { "eks.amazonaws.com/role-arn": ROLE_ARN },
+      automountServiceAccountToken: false,
+    });
     expect(v.loki).not.toHaveProperty("serviceAccount");
   });
 
@@ -161,7 +188,7 @@ describe("buildLokiValues variations", () => {
 
   test("given MinIO, then the chart's MinIO is on and nothing AWS is set", () => {
     const v = values({ storage: "minio" });
-    expect(v.minio).toEqual({ enabled: true });
+    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio });
     expect(v.loki.storage).toEqual({ type: "s3" });
     expect(v.serviceAccount.annotations).toEqual({});
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);
@@ -176,6 +203,8 @@ describe("buildLokiValues variations", () => {
     expect(v.loki.auth_enabled).toBe(true);
     expect(Object.keys(v.ruler.directories)).toEqual(["team-a"]);
     expect(Object.keys(v.ruler.directories["team-a"])).toEqual(["argocd.yaml"]);
+    // The canary pushes through the gateway, which needs the tenant once auth is on.
+    expect(v.lokiCanary.extraArgs).toEqual(["-tenant-id=team-a"]);
   });
 
   test("given no rule groups, then the tenant's directory still exists, empty", () => {
@@ -196,7 +225,7 @@ describe("buildLokiValues variations", () => {
     const v = values({
       valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { ingestion_rate_mb: 8 } }, querier: { resources: { limits: { memory: "4Gi" } } } },
     }) as unknown as Record<string, Record<string, unknown>>;
-    expect(v.gateway).toEqual({ replicas: 2 });
+    expect(v.gateway).toEqual({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
     expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 8 });
     expect(v.querier.resources).toEqual({ requests: COMPONENT_RESOURCES.querier.requests, limits: { cpu: "2", memory: "4Gi" } });
     expect(v.loki.auth_enabled).toBe(false);

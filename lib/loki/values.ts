@@ -48,6 +48,7 @@ export interface LokiValues {
     readonly create: true;
     readonly name: string;
     readonly annotations: Readonly<Record<string, string>>;
+    readonly automountServiceAccountToken: false;
   };
   readonly loki: {
     readonly auth_enabled: boolean;
@@ -87,9 +88,13 @@ export interface LokiValues {
     /** Rule files per tenant: `<tenant>: { "<group>.yaml": <rule file> }`. */
     readonly directories: Readonly<Record<string, Readonly<Record<string, string>>>>;
   };
-  readonly chunksCache: { readonly allocatedMemory: number };
-  readonly resultsCache: { readonly allocatedMemory: number };
-  readonly minio: { readonly enabled: boolean };
+  readonly chunksCache: { readonly allocatedMemory: number; readonly resources: ContainerResources };
+  readonly resultsCache: { readonly allocatedMemory: number; readonly resources: ContainerResources };
+  readonly memcachedExporter: { readonly resources: ContainerResources };
+  readonly gateway: { readonly resources: ContainerResources };
+  readonly lokiCanary: { readonly resources: ContainerResources; readonly extraArgs: readonly string[] };
+  readonly sidecar: { readonly rules: { readonly enabled: false } };
+  readonly minio: { readonly enabled: boolean; readonly resources?: ContainerResources };
 }
 
 /**
@@ -151,6 +156,27 @@ export const COMPONENT_RESOURCES: Readonly<Record<LokiComponent, ContainerResour
   compactor: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "2Gi" } },
   ruler: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
 };
+
+/**
+ * Requests and limits of the chart's supporting pods, which it otherwise runs unbounded:
+ * the gateway (nginx), the canary, the memcached exporters and, in MinIO mode, MinIO.
+ */
+export const SUPPORT_RESOURCES = {
+  gateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+  lokiCanary: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+  memcachedExporter: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+  minio: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+} as const satisfies Record<string, ContainerResources>;
+
+/**
+ * A memcached cache's pod resources: the chart's own memory sizing (allocatedMemory x 1.2, so items
+ * and connections fit), made explicit so the pod also gets a CPU limit.
+ * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/templates/memcached/_memcached-statefulset.tpl
+ */
+export function cacheResources(allocatedMemoryMb: number): ContainerResources {
+  const memory = `${Math.floor((allocatedMemoryMb * 12) / 10)}Mi`;
+  return { requests: { cpu: "100m", memory }, limits: { cpu: "1", memory } };
+}
 
 /** Bucket references for the values: names (usually Terraform references) and the SSE-KMS key. */
 export interface LokiBucketRefs {
@@ -218,7 +244,14 @@ export function buildLokiValues(inputs: LokiValuesInputs): LokiValues {
 
   const values: LokiValues = {
     deploymentMode: "Distributed",
-    serviceAccount: { create: true, name: names.serviceAccountName, annotations: { ...inputs.serviceAccountAnnotations } },
+    serviceAccount: {
+      create: true,
+      name: names.serviceAccountName,
+      annotations: { ...inputs.serviceAccountAnnotations },
+      // No Loki component calls the Kubernetes API once the rules sidecar is off. The IRSA and Pod Identity
+      // tokens come from their own projected volumes, which EKS mounts whatever this says.
+      automountServiceAccountToken: false,
+    },
     loki: {
       auth_enabled: names.authEnabled,
       commonConfig: { replication_factor: settings.replicationFactor },
@@ -261,9 +294,16 @@ export function buildLokiValues(inputs: LokiValuesInputs): LokiValues {
       directories: { [names.tenant]: ruleFiles(settings.ruleGroups) },
     },
     // The chart's defaults (8192 MB and 1024 MB) ask for pods larger than most nodes.
-    chunksCache: { allocatedMemory: settings.chunksCacheMemoryMb },
-    resultsCache: { allocatedMemory: settings.resultsCacheMemoryMb },
-    minio: { enabled: storage.mode === "minio" },
+    chunksCache: { allocatedMemory: settings.chunksCacheMemoryMb, resources: cacheResources(settings.chunksCacheMemoryMb) },
+    resultsCache: { allocatedMemory: settings.resultsCacheMemoryMb, resources: cacheResources(settings.resultsCacheMemoryMb) },
+    memcachedExporter: { resources: SUPPORT_RESOURCES.memcachedExporter },
+    gateway: { resources: SUPPORT_RESOURCES.gateway },
+    // The canary pushes and queries through the gateway; with auth on it must name the tenant.
+    lokiCanary: { resources: SUPPORT_RESOURCES.lokiCanary, extraArgs: names.authEnabled ? [`-tenant-id=${names.tenant}`] : [] },
+    // Rules come from ruler.directories (ConfigMaps the chart mounts), so the sidecar that watches the API for
+    // labelled rule ConfigMaps would only add an unbounded container and API access.
+    sidecar: { rules: { enabled: false } },
+    minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
   return deepMerge(values, settings.valuesOverrides);
 }
