@@ -142,9 +142,9 @@ describe("given the real app command (node scripts/app.cjs) on a fixture with a 
   const parent = mkdtempSync(join(tmpdir(), "loki-bad-input-"));
   const runs = new Map<string, AppRun>();
   beforeAll(async () => {
-    // The runs are independent processes; running them side by side keeps the suite fast.
-    const results = await Promise.all(FIXTURES.map(([fixture]) => runApp(root, parent, fixture)));
-    FIXTURES.forEach(([fixture], i) => runs.set(fixture, results[i]));
+    // One at a time: side by side, five app processes (~70 MB each) on top of both Jest workers
+    // would set the suite's peak memory.
+    for (const [fixture] of FIXTURES) runs.set(fixture, await runApp(root, parent, fixture));
   });
   afterAll(() => {
     rmSync(parent, { recursive: true, force: true });
