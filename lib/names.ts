@@ -1,11 +1,11 @@
-import { ResolvedSettings } from "./settings";
+import type { ResolvedSettings } from "./settings";
 
 /** Port of every Loki component's HTTP server in chart 6.29.0. */
 export const LOKI_HTTP_PORT = 3100;
 /** Loki's push path. @see https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs */
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
-/** The chart's name, which `loki.fullname` and the default service account are built from. */
-const CHART_NAME = "loki";
+/** The chart's name, which `loki.fullname` and the chart's default service account are built from. */
+export const LOKI_CHART_NAME = "loki";
 
 /** Every name two components must agree on, derived once from the settings. */
 export interface Names {
@@ -41,7 +41,7 @@ export interface Names {
  * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/templates/_helpers.tpl
  */
 export function chartFullname(releaseName: string): string {
-  const full = releaseName.includes(CHART_NAME) ? releaseName : `${releaseName}-${CHART_NAME}`;
+  const full = releaseName.includes(LOKI_CHART_NAME) ? releaseName : `${releaseName}-${LOKI_CHART_NAME}`;
   return full.slice(0, 63).replace(/-+$/, "");
 }
 

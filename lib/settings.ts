@@ -1,4 +1,5 @@
 import { checkRuleGroups } from "./loki/logql";
+import { LOKI_CHART_NAME } from "./names";
 import { RuleGroup } from "./loki/rules";
 import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
 import {
@@ -362,7 +363,8 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
   // Helm limits release names to 53 characters, so that generated names fit in 63.
   const releaseName = props.releaseName ?? "loki";
   checkDnsLabel("releaseName", releaseName, 53);
-  const serviceAccountName = props.serviceAccountName ?? "loki";
+  // The chart names its service account after the chart, not after the release.
+  const serviceAccountName = props.serviceAccountName ?? LOKI_CHART_NAME;
   checkDnsSubdomain("serviceAccountName", serviceAccountName);
 
   // Multi-tenancy: one tenant, decided here, read by the rules, the ruler and Fluent Bit.

@@ -42,7 +42,7 @@ describe("given the default S3 stack", () => {
   });
 
   it("then the stateful resources sit at pinned Terraform addresses, so renaming a construct cannot destroy and recreate them", () => {
-    expect(addressesOf(json, STATEFUL)).toEqual(["aws_iam_role.loki", "aws_s3_bucket.loki_chunks", "aws_s3_bucket.loki_ruler", "helm_release.Loki_5338FA2F"]);
+    expect(addressesOf(json, STATEFUL)).toEqual(["aws_iam_role.loki", "aws_s3_bucket.loki_chunks", "aws_s3_bucket.loki_ruler", "helm_release.loki"]);
   });
 
   it("then the Loki release is atomic and cleans up a failed upgrade, so a bad upgrade rolls back instead of leaving a half-upgraded ring", () => {
@@ -68,7 +68,7 @@ describe("given SSE-KMS with a key the stack creates", () => {
       "aws_kms_key.loki_logs",
       "aws_s3_bucket.loki_chunks",
       "aws_s3_bucket.loki_ruler",
-      "helm_release.Loki_5338FA2F",
+      "helm_release.loki",
     ]);
     const key = json.resource.aws_kms_key.loki_logs;
     expect(key.lifecycle).toEqual({ prevent_destroy: true });

@@ -3,13 +3,13 @@ import { TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
 import { LokiRole } from "../identity/loki-role";
-import { Names } from "../names";
+import { LOKI_CHART_NAME, Names } from "../names";
 import { ResolvedSettings } from "../settings";
 import { LogBuckets } from "../storage/log-buckets";
 import { buildLokiValues, LokiValues } from "./values";
 
 /** The chart this construct installs. */
-export const LOKI_CHART = "loki";
+export const LOKI_CHART = LOKI_CHART_NAME;
 
 /** Properties of the Loki release. */
 export interface LokiReleaseProps {
@@ -105,5 +105,7 @@ export class LokiRelease extends Construct {
       values: [this.valuesYaml],
       dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
     });
+    // Pinned like the buckets and the role: a new address would uninstall and reinstall Loki.
+    this.resource.overrideLogicalId("loki");
   }
 }
