@@ -1,5 +1,5 @@
-import { EXAMPLE_RULE_GROUPS } from "../lib/loki/rules";
-import { ConfigError } from "../lib/validation";
+import { EXAMPLE_RULE_GROUPS } from "../lib/loki/rules/rules";
+import { ConfigError } from "../lib/core/validation";
 import {
   DEFAULT_ALERTMANAGER_URL,
   DEFAULT_CHART_REPOSITORY,

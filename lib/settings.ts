@@ -1,6 +1,6 @@
-import { checkRuleGroups } from "./loki/logql";
+import { checkRuleGroups } from "./loki/rules/logql";
 import { LOKI_CHART_NAME } from "./names";
-import { RuleGroup } from "./loki/rules";
+import { RuleGroup } from "./loki/rules/rules";
 import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
 import {
   check,
@@ -15,7 +15,7 @@ import {
   checkRegion,
   ConfigError,
   isToken,
-} from "./validation";
+} from "./core/validation";
 
 /** Loki chart version deployed by default (Loki 3.4.2). */
 export const DEFAULT_CHART_VERSION = "6.29.0";

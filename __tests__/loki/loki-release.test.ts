@@ -3,7 +3,7 @@ import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { LokiStack } from "../../lib/loki-stack";
 import { LokiRelease, lokiValuesYaml } from "../../lib/loki/loki-release";
-import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules";
+import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
 import { buildLokiValues } from "../../lib/loki/values";
 import { deriveNames } from "../../lib/names";
 import { LokiStackProps, resolveSettings } from "../../lib/settings";

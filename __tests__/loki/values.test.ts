@@ -1,6 +1,6 @@
 import { parse } from "yaml";
-import { renderRuleFile } from "../../lib/loki/alert-rules";
-import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules";
+import { renderRuleFile } from "../../lib/loki/rules/alert-rules";
+import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
 import {
   buildLokiValues,
   checkRulerTenant,

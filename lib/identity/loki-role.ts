@@ -5,7 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
-import { policyJson } from "../iam-policy";
+import { policyJson } from "../core/iam-policy";
 import { Names } from "../names";
 import { IdentityMode } from "../settings";
 import { LogBuckets } from "../storage/log-buckets";

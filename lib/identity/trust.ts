@@ -1,4 +1,4 @@
-import { PolicyStatement } from "../iam-policy";
+import { PolicyStatement } from "../core/iam-policy";
 
 /** The audience EKS puts in projected service-account tokens for AWS STS. */
 export const STS_AUDIENCE = "sts.amazonaws.com";

@@ -1,8 +1,8 @@
-import { deepMerge, isPlainObject } from "../deep-merge";
+import { deepMerge, isPlainObject } from "../core/deep-merge";
 import type { Names } from "../names";
 import type { LokiComponent, ResolvedSettings } from "../settings";
-import { ConfigError } from "../validation";
-import { ruleFiles } from "./alert-rules";
+import { ConfigError } from "../core/validation";
+import { ruleFiles } from "./rules/alert-rules";
 
 /** CPU and memory of one container, as Kubernetes quantities. */
 export interface ContainerResources {

@@ -1,6 +1,6 @@
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { PolicyStatement } from "../iam-policy";
+import { PolicyStatement } from "../core/iam-policy";
 import { ResolvedS3Storage } from "../settings";
 import { LogBucket } from "./log-bucket";
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ESLint } from "eslint";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "../..");
 
 /** One snippet to lint, as if it were the file `file` of the project. */
 interface Snippet {

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
-import { renderRuleFile, ruleFile, ruleFileName, ruleFiles } from "../../lib/loki/alert-rules";
-import { EXAMPLE_RULE_GROUPS, RuleGroup } from "../../lib/loki/rules";
+import { renderRuleFile, ruleFile, ruleFileName, ruleFiles } from "../../../lib/loki/rules/alert-rules";
+import { EXAMPLE_RULE_GROUPS, RuleGroup } from "../../../lib/loki/rules/rules";
 
 const [ARGOCD] = EXAMPLE_RULE_GROUPS;
 

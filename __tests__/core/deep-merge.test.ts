@@ -1,4 +1,4 @@
-import { deepMerge, isPlainObject } from "../lib/deep-merge";
+import { deepMerge, isPlainObject } from "../../lib/core/deep-merge";
 
 describe("deepMerge", () => {
   test("given nested maps, then they merge key by key", () => {

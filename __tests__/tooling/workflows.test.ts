@@ -5,12 +5,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
-import { LokiStack } from "../lib/loki-stack";
-import { LokiStackProps } from "../lib/settings";
+import { LokiStack } from "../../lib/loki-stack";
+import { LokiStackProps } from "../../lib/settings";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const WORKFLOW_DIR = path.resolve(__dirname, "../.github/workflows");
+const WORKFLOW_DIR = path.resolve(__dirname, "../../.github/workflows");
 const files = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 const text = (file: string) => fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
 const workflow = (file: string): Json => parse(text(file));

@@ -5,10 +5,10 @@ import {
   findLogQLSyntaxError,
   matcherMatchesEmpty,
   unquoteLogQLString,
-} from "../../lib/loki/logql";
-import { AlertingRule, EXAMPLE_RULE_GROUPS, LokiRule, RuleGroup } from "../../lib/loki/rules";
-import { resolveSettings } from "../../lib/settings";
-import { ConfigError } from "../../lib/validation";
+} from "../../../lib/loki/rules/logql";
+import { AlertingRule, EXAMPLE_RULE_GROUPS, LokiRule, RuleGroup } from "../../../lib/loki/rules/rules";
+import { resolveSettings } from "../../../lib/settings";
+import { ConfigError } from "../../../lib/core/validation";
 
 const GOOD_EXPR = 'count_over_time({namespace="argocd"} |= "level=error" [5m]) > 9';
 

@@ -1,5 +1,5 @@
 import { parser } from "@grafana/lezer-logql";
-import { check, checkDuration, ConfigError, parseDuration } from "../validation";
+import { check, checkDuration, ConfigError, parseDuration } from "../../core/validation";
 import { isAlertingRule, LokiRule, RuleGroup } from "./rules";
 
 /** A node of the LogQL syntax tree, as `@grafana/lezer-logql` returns it. */
