@@ -3,11 +3,13 @@ import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { FluentBit } from "./fluent-bit/fluent-bit";
+import { FluentBit, FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
+import { FLUENT_BIT_METRICS_PATH } from "./fluent-bit/config";
 import { LokiDatasource } from "./grafana/loki-datasource";
 import { EksCluster } from "./identity/eks-cluster";
 import { LokiRole } from "./identity/loki-role";
 import { LokiRelease } from "./loki/loki-release";
+import { PlatformMonitoring } from "./monitoring/monitoring";
 import { deriveNames, Names } from "./names";
 import { LokiStackProps, resolveSettings, ResolvedSettings } from "./settings";
 import { LogBuckets } from "./storage/log-buckets";
@@ -43,6 +45,8 @@ export class LokiStack extends TerraformStack {
   public readonly fluentBit?: FluentBit;
   /** The Grafana data source ConfigMap; absent when `grafana.enabled` is false. */
   public readonly grafanaDatasource?: LokiDatasource;
+  /** The platform's PodMonitor, PrometheusRule and Fluent Bit dashboard. */
+  public readonly monitoring: PlatformMonitoring;
 
   constructor(scope: Construct, id: string, props: LokiStackProps) {
     super(scope, id);
@@ -104,6 +108,19 @@ export class LokiStack extends TerraformStack {
     if (settings.grafana.enabled) {
       this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", { settings: settings.grafana, names });
     }
+
+    this.monitoring = new PlatformMonitoring(this, "Monitoring", {
+      monitoring: settings.monitoring,
+      names,
+      lokiRelease: this.loki.resource,
+      fluentBit: this.fluentBit && {
+        namespace: this.fluentBit.namespace,
+        podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS,
+        metricsPortName: FLUENT_BIT_PORT_NAME,
+        metricsPath: FLUENT_BIT_METRICS_PATH,
+        dependsOn: this.fluentBit.resource,
+      },
+    });
   }
 }
 

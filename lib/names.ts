@@ -4,6 +4,8 @@ import type { ResolvedSettings } from "./settings";
 export const LOKI_HTTP_PORT = 3100;
 /** Loki's push path. @see https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs */
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
+/** Port of the chart's gateway Service (`gateway.service.port`, nginx). */
+export const LOKI_GATEWAY_PORT = 80;
 /** The chart's name, which `loki.fullname` and the chart's default service account are built from. */
 export const LOKI_CHART_NAME = "loki";
 
@@ -27,8 +29,12 @@ export interface Names {
   readonly pushUrl: string;
   /** In-cluster DNS name of the query-frontend Service. */
   readonly queryFrontendHost: string;
-  /** Base URL Grafana queries (the query-frontend). */
+  /** Base URL of the query-frontend. */
   readonly queryUrl: string;
+  /** In-cluster DNS name of the gateway Service, which routes queries to the query-frontend and rule APIs to the ruler. */
+  readonly gatewayHost: string;
+  /** Base URL of the gateway: what Grafana's data source uses, so its rules view reaches the ruler (grafana/loki#5203). */
+  readonly gatewayUrl: string;
   /** Whether Loki requires the X-Scope-OrgID header. */
   readonly authEnabled: boolean;
   /** The tenant that receives logs and owns the rules ("fake" with auth off). */
@@ -51,6 +57,7 @@ export function deriveNames(settings: ResolvedSettings): Names {
   const fullname = chartFullname(releaseName);
   const distributorHost = `${fullname}-distributor.${namespace}.svc.cluster.local`;
   const queryFrontendHost = `${fullname}-query-frontend.${namespace}.svc.cluster.local`;
+  const gatewayHost = `${fullname}-gateway.${namespace}.svc.cluster.local`;
   return {
     namespace,
     releaseName,
@@ -62,6 +69,8 @@ export function deriveNames(settings: ResolvedSettings): Names {
     pushUrl: `http://${distributorHost}:${LOKI_HTTP_PORT}${LOKI_PUSH_PATH}`,
     queryFrontendHost,
     queryUrl: `http://${queryFrontendHost}:${LOKI_HTTP_PORT}`,
+    gatewayHost,
+    gatewayUrl: `http://${gatewayHost}:${LOKI_GATEWAY_PORT}`,
     authEnabled: settings.authEnabled,
     tenant: settings.tenant,
   };

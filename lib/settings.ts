@@ -1,4 +1,5 @@
 import { checkRuleGroups } from "./loki/rules/logql";
+import { DEFAULT_MONITORING_STACK, MonitoringSettings, resolveMonitoring, ResolvedMonitoring, stackAlertmanagerUrl } from "./monitoring/stack";
 import { LOKI_CHART_NAME } from "./names";
 import { RuleGroup } from "./loki/rules/rules";
 import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
@@ -23,8 +24,8 @@ export const DEFAULT_CHART_VERSION = "6.29.0";
 export const DEFAULT_CHART_REPOSITORY = "https://grafana.github.io/helm-charts";
 /** Fluent Bit image deployed by default. */
 export const DEFAULT_FLUENT_BIT_IMAGE = "cr.fluentbit.io/fluent/fluent-bit:4.0.1";
-/** The reference deployment's Alertmanager. */
-export const DEFAULT_ALERTMANAGER_URL = "http://prometheus-alertmanager.prometheus.svc.cluster.local:9093";
+/** The reference deployment's Alertmanager: the standalone prometheus chart's, release "prometheus" in "prometheus". */
+export const DEFAULT_ALERTMANAGER_URL = stackAlertmanagerUrl(DEFAULT_MONITORING_STACK);
 /** Default region, as in the reference deployment. */
 export const DEFAULT_REGION = "ap-northeast-1";
 /** The tenant Loki uses for every request when auth is off. */
@@ -112,7 +113,7 @@ export type ResolvedFluentBitSettings = Required<Omit<FluentBitSettings, "resour
 export interface GrafanaSettings {
   /** Add the Loki data source ConfigMap for the Grafana sidecar. @default true */
   readonly enabled?: boolean;
-  /** Namespace where Grafana's sidecar looks for data sources. @default "monitoring" */
+  /** Namespace where Grafana's sidecar looks for data sources and dashboards. @default "monitoring", or the kube-prometheus-stack namespace */
   readonly namespace?: string;
 }
 
@@ -196,7 +197,7 @@ export interface LokiStackProps {
   readonly tenant?: string;
   /** How long logs are kept: whole days written in hours. @default "744h" (31 days) */
   readonly retentionPeriod?: string;
-  /** Alertmanager the ruler sends alerts to. @default DEFAULT_ALERTMANAGER_URL */
+  /** Alertmanager the ruler sends alerts to; wins over the monitoring stack's. @default the monitoring stack's Alertmanager (DEFAULT_ALERTMANAGER_URL) */
   readonly alertmanagerUrl?: string;
   /** Alerting and recording rules, rendered into the tenant's rule directory. @default [] */
   readonly ruleGroups?: readonly RuleGroup[];
@@ -207,6 +208,8 @@ export interface LokiStackProps {
   readonly fluentBit?: FluentBitSettings;
   /** The Grafana data source. @default enabled, see GrafanaSettings */
   readonly grafana?: GrafanaSettings;
+  /** The monitoring stack the platform plugs into, and what is installed there. @default the reference stack, see MonitoringSettings */
+  readonly monitoring?: MonitoringSettings;
 }
 
 /** Sizing of one preset. */
@@ -308,6 +311,8 @@ export interface ResolvedSettings {
   readonly valuesOverrides: Readonly<Record<string, unknown>>;
   readonly fluentBit: ResolvedFluentBitSettings;
   readonly grafana: Required<GrafanaSettings>;
+  /** The monitoring stack and every name derived from it. */
+  readonly monitoring: ResolvedMonitoring;
 }
 
 const S3_ONLY_PROPS = [
@@ -537,8 +542,9 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
   const compactorVolumeSize = props.compactorVolumeSize ?? "10Gi";
   checkQuantity("compactorVolumeSize", compactorVolumeSize);
 
-  const alertmanagerUrl = props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL;
-  checkHttpUrl("alertmanagerUrl", alertmanagerUrl);
+  // The Alertmanager URL and Grafana's namespace follow the monitoring stack; explicit props win.
+  const monitoring = resolveMonitoring(props.monitoring, { alertmanagerUrl: props.alertmanagerUrl, grafanaNamespace: props.grafana?.namespace });
+  const alertmanagerUrl = monitoring.alertmanagerUrl;
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
@@ -593,7 +599,7 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
 
   const grafana: Required<GrafanaSettings> = {
     enabled: props.grafana?.enabled ?? true,
-    namespace: props.grafana?.namespace ?? "monitoring",
+    namespace: monitoring.grafana.namespace,
   };
   checkDnsLabel("grafana.namespace", grafana.namespace);
 
@@ -627,5 +633,6 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     valuesOverrides,
     fluentBit,
     grafana,
+    monitoring,
   };
 }

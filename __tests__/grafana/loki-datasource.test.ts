@@ -52,13 +52,14 @@ describe("LokiDatasource defaults", () => {
     expect(provisioning.datasources[0]).toMatchObject({ name: "Loki", type: "loki", uid: "loki", access: "proxy", isDefault: false });
   });
 
-  test("given defaults, then Grafana queries the query-frontend of the release", () => {
-    expect(provisioning.datasources[0].url).toBe("http://loki-query-frontend.loki.svc.cluster.local:3100");
+  test("given defaults, then Grafana queries the release's gateway, which routes queries to the query-frontend and the rules API to the ruler", () => {
+    expect(provisioning.datasources[0].url).toBe("http://loki-gateway.loki.svc.cluster.local:80");
+    expect(provisioning.datasources[0].jsonData.manageAlerts).toBe(true);
   });
 
   test("given auth off (the default), then no tenant header and no secure data are sent", () => {
     const [datasource] = provisioning.datasources;
-    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: 60 });
+    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: 60, manageAlerts: true });
     expect(datasource).not.toHaveProperty("secureJsonData");
     expect(configMap.data[DATASOURCE_FILE_NAME]).not.toMatch(/httpHeader|X-Scope-OrgID|fake/);
   });
@@ -77,9 +78,9 @@ describe("LokiDatasource with another release, namespace and tenant", () => {
     expect(datasource.secureJsonData?.httpHeaderValue1).toBe(names.tenant);
   });
 
-  test("given another release and namespace, then the URL follows the release's query-frontend Service", () => {
-    expect(datasource.url).toBe("http://logs-loki-query-frontend.observability.svc.cluster.local:3100");
-    expect(datasource.url).toBe(names.queryUrl);
+  test("given another release and namespace, then the URL follows the release's gateway Service", () => {
+    expect(datasource.url).toBe("http://logs-loki-gateway.observability.svc.cluster.local:80");
+    expect(datasource.url).toBe(names.gatewayUrl);
     expect(datasource.uid).toBe("logs-loki");
   });
 
@@ -109,7 +110,7 @@ describe("LokiStack wiring of the data source", () => {
 
   test("given grafana enabled (the default), then the stack exposes the data source and synthesizes its ConfigMap", () => {
     const stack = new LokiStack(Testing.app(), "test", base);
-    expect(stack.grafanaDatasource?.queryUrl).toBe(stack.names.queryUrl);
+    expect(stack.grafanaDatasource?.queryUrl).toBe(stack.names.gatewayUrl);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(ConfigMapV1, {
       metadata: expect.objectContaining({ name: "loki-grafana-datasource", labels: expect.objectContaining({ grafana_datasource: "1" }) }),
     });

@@ -30,7 +30,7 @@ export interface DatasourceEntry {
   readonly access: "proxy";
   readonly url: string;
   readonly isDefault: boolean;
-  readonly jsonData: Readonly<Record<string, string | number>>;
+  readonly jsonData: Readonly<Record<string, string | number | boolean>>;
   readonly secureJsonData?: Readonly<Record<string, string>>;
 }
 
@@ -42,12 +42,13 @@ export interface DatasourceProvisioning {
 
 /**
  * The provisioning document for the Loki data source, derived only from the shared names:
- * it queries the query-frontend the release creates and, with auth on, sends the tenant
+ * it queries through the gateway the release creates (which also serves the ruler's rules) and, with auth on, sends the tenant
  * the agents write under. Pure: no cdktf.
  * @see https://grafana.com/docs/grafana/latest/datasources/loki/configure/#provision-the-data-source
  */
 export function lokiDatasourceProvisioning(names: Names): DatasourceProvisioning {
-  const jsonData = { maxLines: 1000, timeout: 60 };
+  // manageAlerts: Grafana's alerting view lists the ruler's rules and alerts of this data source.
+  const jsonData = { maxLines: 1000, timeout: 60, manageAlerts: true };
   const datasource: DatasourceEntry = {
     name: LOKI_DATASOURCE_NAME,
     type: "loki",
@@ -55,7 +56,9 @@ export function lokiDatasourceProvisioning(names: Names): DatasourceProvisioning
     uid: names.fullname.slice(0, MAX_UID_LENGTH),
     // Grafana's backend queries the in-cluster Service; browsers never reach it.
     access: "proxy",
-    url: names.queryUrl,
+    // The gateway, not the query-frontend: it routes queries to the query-frontend and the rules and alerts APIs
+    // (/prometheus/api/v1/rules, /prometheus/api/v1/alerts) to the ruler, which alone serves them (grafana/loki#5203).
+    url: names.gatewayUrl,
     // Prometheus stays the default data source of kube-prometheus-stack.
     isDefault: false,
     // With auth off Loki ignores the header and serves tenant "fake", so none is sent.
@@ -100,7 +103,7 @@ export class LokiDatasource extends Construct {
     this.configMapName = `${names.fullname}-grafana-datasource`;
     this.namespace = settings.namespace;
     this.datasourceUid = this.provisioning.datasources[0].uid;
-    this.queryUrl = names.queryUrl;
+    this.queryUrl = names.gatewayUrl;
 
     this.resource = new ConfigMapV1(this, "Resource", {
       metadata: {

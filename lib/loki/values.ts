@@ -3,6 +3,7 @@ import type { Names } from "../names";
 import type { LokiComponent, ResolvedSettings } from "../settings";
 import { ConfigError } from "../core/validation";
 import { ruleFiles } from "./rules/alert-rules";
+import { LokiMonitoringValues, lokiMonitoringValues } from "../monitoring/loki-values";
 
 /** CPU and memory of one container, as Kubernetes quantities. */
 export interface ContainerResources {
@@ -95,6 +96,8 @@ export interface LokiValues {
   readonly lokiCanary: { readonly resources: ContainerResources; readonly extraArgs: readonly string[] };
   readonly sidecar: { readonly rules: { readonly enabled: false } };
   readonly minio: { readonly enabled: boolean; readonly resources?: ContainerResources };
+  /** The chart's ServiceMonitor, rules and dashboards, wired to the monitoring stack (lib/monitoring/loki-values.ts). */
+  readonly monitoring: LokiMonitoringValues;
 }
 
 /**
@@ -304,6 +307,7 @@ export function buildLokiValues(inputs: LokiValuesInputs): LokiValues {
     // labelled rule ConfigMaps would only add an unbounded container and API access.
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
+    monitoring: lokiMonitoringValues(settings.monitoring),
   };
   return deepMerge(values, settings.valuesOverrides);
 }
@@ -358,6 +362,10 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["loki", "structuredConfig", "ruler", "storage"], instead: RULES_LOCAL },
   { path: ["ruler", "directories"], instead: use("ruleGroups (rendered under the tenant that receives logs)") },
   { path: ["ingester", "zoneAwareReplication", "enabled"], instead: use("zoneAwareReplication") },
+  { path: ["gateway", "enabled"], instead: "Grafana's data source and the canary reach Loki through the gateway" },
+  { path: ["monitoring", "serviceMonitor", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
+  { path: ["monitoring", "rules", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
+  { path: ["monitoring", "dashboards", "namespace"], instead: use("grafana.namespace or monitoring.stack") },
   ...Object.keys(COMPONENT_KEYS).map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
   ...["backend", "read", "write", "singleBinary"].map((key) => ({ path: [key, "replicas"], instead: DISTRIBUTED_ONLY })),
 ];
