@@ -141,3 +141,25 @@ describe("monitoring settings that cannot work", () => {
     expectConfigError(() => settings({ monitoring: KPS, grafana: { namespace: "Grafana" } }), "grafana.namespace");
   });
 });
+
+describe("chart values the monitoring stack derives", () => {
+  test("fails on valuesOverrides that turn the gateway off, which Grafana's data source and the canary go through", () => {
+    expectConfigError(() => settings({ valuesOverrides: { gateway: { enabled: false } } }), "valuesOverrides.gateway.enabled");
+  });
+
+  test("fails on valuesOverrides of the ServiceMonitor's labels, which Prometheus selects by", () => {
+    expectConfigError(() => settings({ valuesOverrides: { monitoring: { serviceMonitor: { labels: { release: "x" } } } } }), "valuesOverrides.monitoring.serviceMonitor.labels");
+  });
+
+  test("fails on valuesOverrides of the rules' labels", () => {
+    expectConfigError(() => settings({ valuesOverrides: { monitoring: { rules: { labels: {} } } } }), "valuesOverrides.monitoring.rules.labels");
+  });
+
+  test("fails on valuesOverrides of the dashboards' namespace", () => {
+    expectConfigError(() => settings({ valuesOverrides: { monitoring: { dashboards: { namespace: "grafana" } } } }), "valuesOverrides.monitoring.dashboards.namespace");
+  });
+
+  test("given other monitoring overrides, then they are allowed (the escape hatch)", () => {
+    expect(() => settings({ valuesOverrides: { monitoring: { rules: { disabled: { LokiRequestPanics: true } } } } })).not.toThrow();
+  });
+});
