@@ -99,7 +99,7 @@ export class LokiStack extends TerraformStack {
 
     this.loki = new LokiRelease(this, "Loki", { settings, names, buckets: this.buckets, role: this.role });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
-    new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
+    new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL (the query-frontend), inside the cluster; Grafana's data source goes through the gateway" });
 
     if (settings.fluentBit.enabled) {
       this.fluentBit = new FluentBit(this, "FluentBit", { settings: settings.fluentBit, names });
