@@ -209,3 +209,11 @@ describe("monitoring switched off or partial", () => {
     expect(JSON.stringify(rule.spec)).toContain('namespace=\\"observability\\"');
   });
 });
+
+describe("text Terraform would read as a template", () => {
+  test("given the PrometheusRule and the dashboard, then no ${ or %{ appears (Prometheus templates use {{ }})", () => {
+    const { json } = synth(KPS);
+    expect(JSON.stringify(manifestOf(json, "PrometheusRule"))).not.toMatch(/\$\{|%\{/);
+    expect(JSON.stringify(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.data)).not.toMatch(/\$\{|%\{/);
+  });
+});

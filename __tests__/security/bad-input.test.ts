@@ -116,6 +116,7 @@ const FIXTURES: readonly [string, string][] = [
   ["bad-tenant.ts", "tenant"],
   ["bad-alert-rule.ts", 'ruleGroups["argocd"].rules["ArgoErrors"].expr'],
   ["bad-second-stack.ts", "replicationFactor"],
+  ["bad-platform-rule.ts", 'monitoring.ruleGroups["mine"].rules["LokiPanics"].expr'],
 ];
 
 interface AppRun {
