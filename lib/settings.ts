@@ -543,7 +543,11 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
   checkQuantity("compactorVolumeSize", compactorVolumeSize);
 
   // The Alertmanager URL and Grafana's namespace follow the monitoring stack; explicit props win.
-  const monitoring = resolveMonitoring(props.monitoring, { alertmanagerUrl: props.alertmanagerUrl, grafanaNamespace: props.grafana?.namespace });
+  const monitoring = resolveMonitoring(props.monitoring, {
+    alertmanagerUrl: props.alertmanagerUrl,
+    grafanaNamespace: props.grafana?.namespace,
+    grafanaEnabled: props.grafana?.enabled,
+  });
   const alertmanagerUrl = monitoring.alertmanagerUrl;
 
   const ruleGroups = props.ruleGroups ?? [];

@@ -195,6 +195,14 @@ describe("monitoring switched off or partial", () => {
     expect(values(json).monitoring.dashboards.enabled).toBe(false);
   });
 
+  test("given grafana disabled, then no dashboards by default either (Grafana's namespace may not exist), unless asked for", () => {
+    const { json } = synth({ ...BASE, grafana: { enabled: false } });
+    expect(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard).toBeUndefined();
+    expect(values(json).monitoring.dashboards.enabled).toBe(false);
+    const { json: asked } = synth({ ...BASE, grafana: { enabled: false }, monitoring: { dashboards: true } });
+    expect(values(asked).monitoring.dashboards.enabled).toBe(true);
+  });
+
   test("given Fluent Bit disabled, then no PodMonitor, no Fluent Bit dashboard and no Fluent Bit rules", () => {
     const { json } = synth({ ...KPS, fluentBit: { enabled: false } });
     expect(manifests(json).map((m) => m.kind)).toEqual(["PrometheusRule"]);

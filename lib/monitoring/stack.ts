@@ -40,7 +40,7 @@ export interface MonitoringSettings {
    * @default true with kube-prometheus-stack, false with the standalone prometheus chart (it has no operator)
    */
   readonly operatorObjects?: boolean;
-  /** Deliver the Loki and Fluent Bit dashboards as ConfigMaps for Grafana's sidecar. @default true */
+  /** Deliver the Loki and Fluent Bit dashboards as ConfigMaps for Grafana's sidecar. @default true, false with `grafana.enabled: false` */
   readonly dashboards?: boolean;
   /** How often Prometheus scrapes Loki and Fluent Bit; at most a quarter of the rules' 1m rate window. @default "15s" */
   readonly scrapeInterval?: string;
@@ -114,6 +114,8 @@ export interface MonitoringOverrides {
   readonly alertmanagerUrl?: string;
   /** The `grafana.namespace` prop. */
   readonly grafanaNamespace?: string;
+  /** The `grafana.enabled` prop: without Grafana's data source, no dashboards by default either. */
+  readonly grafanaEnabled?: boolean;
 }
 
 /**
@@ -146,7 +148,8 @@ export function resolveMonitoring(settings: MonitoringSettings | undefined, over
   const kps = stack.kind === "kube-prometheus-stack";
   const operatorObjects = props.operatorObjects ?? kps;
   check(typeof operatorObjects === "boolean", "monitoring.operatorObjects", operatorObjects, "true or false");
-  const dashboards = props.dashboards ?? true;
+  // The chart writes its dashboard ConfigMaps into Grafana's namespace: without Grafana it may not exist.
+  const dashboards = props.dashboards ?? overrides.grafanaEnabled ?? true;
   check(typeof dashboards === "boolean", "monitoring.dashboards", dashboards, "true or false");
 
   const scrapeInterval = props.scrapeInterval ?? "15s";
