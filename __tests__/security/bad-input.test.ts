@@ -9,6 +9,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Testing } from "cdktf";
 import { ConfigError, LokiStack, LokiStackProps } from "../../lib";
+import { PROCESS_TIMEOUT_MS } from "../support/processes";
+
+// This file starts processes: give each test and hook time for a loaded machine.
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 const BASE: LokiStackProps = { clusterName: "prod-eks" };
 /** The setting path of a rule's expression, such as `ruleGroups["argocd"].rules["ArgoErrors"].expr`. */
