@@ -1,25 +1,93 @@
-export * from "./loki-stack";
-export * from "./settings";
-export * from "./names";
-export * from "./core/validation";
-export * from "./core/iam-policy";
-export * from "./storage/log-bucket";
-export * from "./storage/log-buckets";
-export * from "./identity/eks-cluster";
-export * from "./identity/loki-role";
-export * from "./identity/trust";
-export * from "./loki/rules/rules";
-export * from "./loki/rules/logql";
-export * from "./loki/rules/alert-rules";
-export * from "./loki/values";
-export * from "./loki/loki-release";
-export * from "./core/deep-merge";
-export * from "./fluent-bit/config";
-export * from "./fluent-bit/fluent-bit";
-export * from "./grafana/loki-datasource";
-export * from "./monitoring/stack";
-export * from "./monitoring/promql";
-export * from "./monitoring/platform-rules";
-export * from "./monitoring/loki-values";
-export * from "./monitoring/dashboards";
-export * from "./monitoring/monitoring";
+// The public API, named symbol by symbol.
+
+// The stack and its props.
+export { LokiStack, PINNED_ADDRESSES, pinnedAddress } from "./loki-stack";
+export { DEFAULT_REGION, resolveLokiStackProps } from "./loki-stack-props";
+export type {
+  FluentBitSettings,
+  GrafanaSettings,
+  KubeconfigAccess,
+  LokiStackProps,
+  LokiStackSettings,
+  MonitoringSettings,
+  S3StackStorage,
+  S3StateBackend,
+  StorageMode,
+} from "./loki-stack-props";
+
+// Shared building blocks.
+export { ConfigError } from "./core/validation";
+export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
+
+// Storage.
+export { LogBucket } from "./storage/log-bucket";
+export type { LogBucketProps } from "./storage/log-bucket";
+export { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS, resolveLogBucketsProps } from "./storage/log-buckets";
+export type { BucketEncryption, LogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+
+// Identity.
+export { EksCluster } from "./identity/eks-cluster";
+export type { EksClusterProps } from "./identity/eks-cluster";
+export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
+export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
+
+// Loki.
+export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS, LOKI_GATEWAY_PORT } from "./loki/chart";
+export type { LokiChartFacts, LokiComponent } from "./loki/chart";
+export { deriveNames } from "./loki/names";
+export type { Names } from "./loki/names";
+export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
+export type { Tenancy, TenancyProps } from "./loki/tenancy";
+export { DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
+export type { LokiObjectStorage, LokiReleaseProps, LokiSize, ResolvedLokiReleaseProps } from "./loki/loki-props";
+export { LokiRelease } from "./loki/loki-release";
+export { buildLokiValues } from "./loki/values";
+export type { LokiValues } from "./loki/values";
+export { lokiMonitoringValues, resolveLokiMonitoring } from "./loki/monitoring-values";
+export type { LokiMonitoringProps, LokiMonitoringValues, ResolvedLokiMonitoring } from "./loki/monitoring-values";
+export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
+export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
+export { checkRuleGroups } from "./loki/rules/logql";
+export { renderRuleFile } from "./loki/rules/alert-rules";
+
+// Fluent Bit.
+export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
+export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
+export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
+export { buildFluentBitConfig, renderFluentBitConfig } from "./fluent-bit/config";
+export type { FluentBitConfig } from "./fluent-bit/config";
+
+// Grafana.
+export { LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
+export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";
+
+// Monitoring.
+export {
+  ALERTMANAGER_PORT,
+  DEFAULT_GRAFANA_NAMESPACE,
+  DEFAULT_MONITORING_STACK,
+  GRAFANA_DASHBOARD_LABEL,
+  kubePrometheusStackFullname,
+  resolveMonitoringStack,
+  stackAlertmanagerUrl,
+  stackGrafanaNamespace,
+  stackPrometheusSelectorLabels,
+  standaloneAlertmanagerService,
+} from "./monitoring/stack";
+export type { KubePrometheusStack, MonitoringStack, ResolvedMonitoringStack, StandalonePrometheusStack } from "./monitoring/stack";
+export { resolvePlatformMonitoringProps } from "./monitoring/props";
+export type { MonitoredFluentBit, MonitoredLoki, MonitoringOptions, PlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
+export { FLUENT_BIT_DASHBOARD_FILE, PlatformMonitoring, PROMETHEUS_OPERATOR_API_VERSION, prometheusRuleSpecGroups } from "./monitoring/monitoring";
+export {
+  ALERT_SEVERITIES,
+  checkPromQLExpression,
+  checkPrometheusRuleGroups,
+  findPromQLSyntaxError,
+  isPrometheusAlertingRule,
+  promqlMetricNames,
+} from "./monitoring/promql";
+export type { AlertSeverity, PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule, PrometheusRuleGroup, PromQLSyntaxError } from "./monitoring/promql";
+export { BUFFER_FREE_PERCENT_WARNING, DISCARD_REASONS, platformRuleGroups, RETENTION_STALE_SECONDS, vectorSelector } from "./monitoring/platform-rules";
+export type { PlatformScope } from "./monitoring/platform-rules";
+export { dashboardExpressions, fluentBitDashboard } from "./monitoring/dashboards";
+export type { DashboardTarget, DatasourceRef, GrafanaDashboard, TimeseriesPanel } from "./monitoring/dashboards";

@@ -1,23 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { LokiStack, LokiStackProps } from "../../lib";
 import { FLUENT_BIT_METRICS_PATH } from "../../lib/fluent-bit/config";
 import { FLUENT_BIT_DASHBOARD_FILE } from "../../lib/monitoring/monitoring";
 import { findPromQLSyntaxError } from "../../lib/monitoring/promql";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { Json } from "../support/json";
+import { synthStack } from "../support/synth";
 
 const BASE: LokiStackProps = { clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" } };
 const KPS: LokiStackProps = { ...BASE, monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } } };
 /** Kinds that exist only where the Prometheus Operator's CRDs are installed. */
 const OPERATOR_KINDS = ["ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig"];
 
-function synth(props: LokiStackProps): { json: Json; stack: LokiStack } {
-  const stack = new LokiStack(Testing.app(), "test", props);
-  return { json: JSON.parse(Testing.synth(stack)), stack };
-}
+const synth = (props: LokiStackProps): { json: Json; stack: LokiStack } => synthStack(props);
 const values = (json: Json): Json => parse((Object.values(json.resource.helm_release) as Json[])[0].values[0]);
 const manifests = (json: Json): Json[] => (Object.values(json.resource.kubernetes_manifest ?? {}) as Json[]).map((m) => m.manifest);
 const manifestOf = (json: Json, kind: string): Json => {
@@ -102,6 +98,12 @@ describe("monitoring with kube-prometheus-stack, release kps in monitoring", () 
     expect(rules.length).toBeGreaterThan(15);
     for (const r of rules) expect([r.expr, findPromQLSyntaxError(r.expr)]).toEqual([r.expr, undefined]);
     expect(rules.filter((r: Json) => r.alert).every((r: Json) => r.labels.severity && r.annotations.description && r.for)).toBe(true);
+  });
+
+  test("given the stack's wiring, then the PrometheusRule waits for the Loki release and the PodMonitor for the DaemonSet", () => {
+    const [daemonSetName] = Object.keys(json.resource.kubernetes_daemon_set_v1);
+    expect(json.resource.kubernetes_manifest.loki_platform_rules.depends_on).toEqual(["helm_release.loki"]);
+    expect(json.resource.kubernetes_manifest.fluent_bit_pod_monitor.depends_on).toEqual([`kubernetes_daemon_set_v1.${daemonSetName}`]);
   });
 
   test("given the Fluent Bit dashboard, then it is a ConfigMap in Grafana's namespace with the sidecar's label", () => {

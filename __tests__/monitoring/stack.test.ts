@@ -1,20 +1,23 @@
 import { ConfigError } from "../../lib/core/validation";
+import { GRAFANA_DATASOURCE_LABEL, resolveLokiDatasourceProps } from "../../lib/grafana/loki-datasource";
+import { LokiStackProps, MonitoringSettings, resolveLokiStackProps } from "../../lib/loki-stack-props";
+import { DEFAULT_ALERTMANAGER_URL } from "../../lib/loki/loki-props";
 import {
+  DEFAULT_GRAFANA_NAMESPACE,
   DEFAULT_MONITORING_STACK,
   kubePrometheusStackFullname,
-  MonitoringSettings,
-  resolveMonitoring,
+  resolveMonitoringStack,
   stackAlertmanagerUrl,
   standaloneAlertmanagerService,
 } from "../../lib/monitoring/stack";
-import { DEFAULT_ALERTMANAGER_URL, LokiStackProps, resolveSettings } from "../../lib/settings";
+import { queryTarget } from "../support/targets";
 
 /** The reference deployment's Alertmanager, as the reference setup wrote it. */
 const REFERENCE_ALERTMANAGER = "http://prometheus-alertmanager.prometheus.svc.cluster.local:9093";
 const KPS: MonitoringSettings = { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } };
 
 function settings(props: Partial<LokiStackProps> = {}) {
-  return resolveSettings({ clusterName: "prod-eks", ...props }, "test");
+  return resolveLokiStackProps({ clusterName: "prod-eks", ...props }, "test");
 }
 
 function expectConfigError(fn: () => void, setting: string): void {
@@ -22,13 +25,15 @@ function expectConfigError(fn: () => void, setting: string): void {
   expect(fn).toThrow(new RegExp(`^${setting.replace(/[[\]".]/g, "\\$&")} must be `));
 }
 
-describe("resolveMonitoring with the reference stack (the default)", () => {
-  const m = settings().monitoring;
+describe("the monitoring stack's defaults, with the reference stack (the default)", () => {
+  const s = settings();
+  const m = s.monitoring;
 
   test("given defaults, then the Alertmanager URL is the reference one", () => {
-    expect(m.alertmanagerUrl).toBe(REFERENCE_ALERTMANAGER);
+    expect(s.lokiResolved.alertmanagerUrl).toBe(REFERENCE_ALERTMANAGER);
     expect(DEFAULT_ALERTMANAGER_URL).toBe(REFERENCE_ALERTMANAGER);
-    expect(settings().alertmanagerUrl).toBe(REFERENCE_ALERTMANAGER);
+    // The Loki part's own default and the one the reference stack derives are the same URL.
+    expect(stackAlertmanagerUrl(DEFAULT_MONITORING_STACK)).toBe(DEFAULT_ALERTMANAGER_URL);
     expect(m.stack).toEqual(DEFAULT_MONITORING_STACK);
   });
 
@@ -39,37 +44,51 @@ describe("resolveMonitoring with the reference stack (the default)", () => {
 
   test("given defaults, then dashboards and data sources go to Grafana's sidecar in monitoring", () => {
     expect(m.dashboards).toBe(true);
-    expect(m.grafana).toEqual({ namespace: "monitoring", dashboardLabels: { grafana_dashboard: "1" }, datasourceLabels: { grafana_datasource: "1" } });
-    expect(settings().grafana.namespace).toBe("monitoring");
+    expect(m.grafanaNamespace).toBe("monitoring");
+    expect(m.dashboardLabels).toEqual({ grafana_dashboard: "1" });
+    expect(GRAFANA_DATASOURCE_LABEL).toEqual({ grafana_datasource: "1" });
+    expect(s.grafana?.namespace).toBe("monitoring");
+    // The data source part's own default and the reference stack's Grafana namespace are the same.
+    expect(resolveLokiDatasourceProps({ loki: queryTarget() }).namespace).toBe(DEFAULT_GRAFANA_NAMESPACE);
+  });
+
+  test("given defaults, then the Loki chart's dashboards go to the same namespace with the same label", () => {
+    expect(s.lokiResolved.monitoring).toMatchObject({ dashboards: true, dashboardNamespace: m.grafanaNamespace, dashboardLabels: m.dashboardLabels });
+    expect(s.lokiResolved.monitoring).toMatchObject({ operatorObjects: false, prometheusLabels: {}, scrapeInterval: "15s" });
   });
 
   test("given another standalone release and namespace, then the Alertmanager Service follows", () => {
-    expect(resolveMonitoring({ stack: { kind: "prometheus", releaseName: "prom", namespace: "metrics" } }).alertmanagerUrl).toBe(
+    expect(stackAlertmanagerUrl(resolveMonitoringStack({ kind: "prometheus", releaseName: "prom", namespace: "metrics" }))).toBe(
+      "http://prom-alertmanager.metrics.svc.cluster.local:9093",
+    );
+    expect(settings({ monitoring: { stack: { kind: "prometheus", releaseName: "prom", namespace: "metrics" } } }).lokiResolved.alertmanagerUrl).toBe(
       "http://prom-alertmanager.metrics.svc.cluster.local:9093",
     );
     expect(standaloneAlertmanagerService("alertmanager-main")).toBe("alertmanager-main");
   });
 });
 
-describe("resolveMonitoring with kube-prometheus-stack", () => {
+describe("the monitoring stack's defaults, with kube-prometheus-stack", () => {
   const s = settings({ monitoring: KPS });
   const m = s.monitoring;
 
   test("given release kps in monitoring, then the Alertmanager URL is that chart's Alertmanager Service", () => {
-    expect(m.alertmanagerUrl).toBe("http://kps-kube-prometheus-stack-alertmanager.monitoring.svc.cluster.local:9093");
-    expect(s.alertmanagerUrl).toBe(m.alertmanagerUrl);
+    expect(s.lokiResolved.alertmanagerUrl).toBe("http://kps-kube-prometheus-stack-alertmanager.monitoring.svc.cluster.local:9093");
+    expect(stackAlertmanagerUrl(m.stack)).toBe(s.lokiResolved.alertmanagerUrl);
   });
 
   test("given release kps, then Prometheus' selector label is release: kps and operator objects are on", () => {
     expect(m.prometheusSelectorLabels).toEqual({ release: "kps" });
     expect(m.operatorObjects).toBe(true);
+    expect(s.lokiResolved.monitoring).toMatchObject({ operatorObjects: true, prometheusLabels: { release: "kps" } });
   });
 
   test("given kube-prometheus-stack in monitoring, then Grafana's sidecar namespace is the release's", () => {
-    expect(s.grafana.namespace).toBe("monitoring");
+    expect(s.grafana?.namespace).toBe("monitoring");
     const other = settings({ monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "observability" } } });
-    expect(other.grafana.namespace).toBe("observability");
-    expect(other.monitoring.grafana.namespace).toBe("observability");
+    expect(other.grafana?.namespace).toBe("observability");
+    expect(other.monitoring.grafanaNamespace).toBe("observability");
+    expect(other.lokiResolved.monitoring.dashboardNamespace).toBe("observability");
   });
 
   test("given the chart's fullname rule, then a release containing the chart name is used as is, and names are cut to 26", () => {
@@ -83,13 +102,21 @@ describe("resolveMonitoring with kube-prometheus-stack", () => {
 
   test("given explicit alertmanagerUrl and grafana.namespace, then they win over the stack's", () => {
     const o = settings({ monitoring: KPS, alertmanagerUrl: "http://am.example.svc:9093", grafana: { namespace: "grafana" } });
-    expect(o.alertmanagerUrl).toBe("http://am.example.svc:9093");
-    expect(o.grafana.namespace).toBe("grafana");
-    expect(o.monitoring.grafana.namespace).toBe("grafana");
+    expect(o.lokiResolved.alertmanagerUrl).toBe("http://am.example.svc:9093");
+    expect(o.grafana?.namespace).toBe("grafana");
+    expect(o.monitoring.grafanaNamespace).toBe("grafana");
+    expect(o.lokiResolved.monitoring.dashboardNamespace).toBe("grafana");
   });
 
   test("given operatorObjects false, then no operator objects even with the operator", () => {
-    expect(settings({ monitoring: { ...KPS, operatorObjects: false } }).monitoring.operatorObjects).toBe(false);
+    const o = settings({ monitoring: { ...KPS, operatorObjects: false } });
+    expect(o.monitoring.operatorObjects).toBe(false);
+    expect(o.lokiResolved.monitoring.operatorObjects).toBe(false);
+  });
+
+  test("given grafana disabled, then no dashboards by default, unless asked for", () => {
+    expect(settings({ grafana: { enabled: false } }).monitoring.dashboards).toBe(false);
+    expect(settings({ grafana: { enabled: false }, monitoring: { dashboards: true } }).monitoring.dashboards).toBe(true);
   });
 });
 

@@ -1,43 +1,15 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
-import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { Names } from "../names";
 import { fluentBitDashboard, GrafanaDashboard } from "./dashboards";
 import { platformRuleGroups } from "./platform-rules";
+import { PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./props";
 import { isPrometheusAlertingRule, PrometheusRule, PrometheusRuleGroup } from "./promql";
-import type { ResolvedMonitoring } from "./stack";
 
 /** The Prometheus Operator's API group and version. */
 export const PROMETHEUS_OPERATOR_API_VERSION = "monitoring.coreos.com/v1";
 /** Key of the Fluent Bit dashboard in its ConfigMap; the sidecar writes it to Grafana's dashboards folder. */
 export const FLUENT_BIT_DASHBOARD_FILE = "fluent-bit.json";
-
-/** What the platform monitoring needs to know about the Fluent Bit agents. */
-export interface MonitoredFluentBit {
-  /** Namespace of the agents. */
-  readonly namespace: string;
-  /** The labels the DaemonSet's pods carry and its selector matches. */
-  readonly podSelectorLabels: Readonly<Record<string, string>>;
-  /** Name of the container port that serves metrics. */
-  readonly metricsPortName: string;
-  /** Path of the Prometheus metrics. */
-  readonly metricsPath: string;
-  /** The DaemonSet: the PodMonitor waits for it (and so for its namespace). */
-  readonly dependsOn: ITerraformDependable;
-}
-
-/** Properties of the platform monitoring. */
-export interface PlatformMonitoringProps {
-  /** The resolved monitoring stack. */
-  readonly monitoring: ResolvedMonitoring;
-  /** Shared names: the Loki namespace and fullname. */
-  readonly names: Names;
-  /** The Loki release: the PrometheusRule waits for it (and so for Loki's namespace). */
-  readonly lokiRelease: ITerraformDependable;
-  /** The Fluent Bit agents, when deployed. @default none: no PodMonitor, no Fluent Bit dashboard */
-  readonly fluentBit?: MonitoredFluentBit;
-}
 
 /** One rule as a PrometheusRule lists it: unset fields left out. */
 function ruleObject(rule: PrometheusRule): Record<string, unknown> {
@@ -53,11 +25,13 @@ export function prometheusRuleSpecGroups(groups: readonly PrometheusRuleGroup[])
 }
 
 /**
- * The platform's monitoring objects beside the chart's own (see lokiMonitoringValues):
+ * The platform's monitoring objects beside the Loki chart's own (its `monitoring.*` values, which the stack derives
+ * from the same setting):
  * - with the Prometheus Operator (`monitoring.operatorObjects`): a PodMonitor for the Fluent Bit agents, selecting
  *   exactly the labels the DaemonSet puts on its pods, and one PrometheusRule with the platform's recording and
  *   alerting rules plus the user's (`monitoring.ruleGroups`), both labelled for the stack's Prometheus;
  * - with dashboards: the Fluent Bit dashboard as a ConfigMap for Grafana's sidecar, in the namespace it watches.
+ * It validates its own props (resolvePlatformMonitoringProps).
  */
 export class PlatformMonitoring extends Construct {
   /** The Fluent Bit PodMonitor, with operator objects and Fluent Bit. */
@@ -70,15 +44,19 @@ export class PlatformMonitoring extends Construct {
   public readonly ruleGroups: readonly PrometheusRuleGroup[];
   /** The Fluent Bit dashboard, when delivered. */
   public readonly fluentBitDashboard?: GrafanaDashboard;
+  /** The props with every default applied. */
+  public readonly settings: ResolvedPlatformMonitoringProps;
 
   constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
     super(scope, id);
-    const { monitoring, names, fluentBit } = props;
+    const monitoring = resolvePlatformMonitoringProps(props);
+    this.settings = monitoring;
+    const { loki, fluentBit } = monitoring;
     const managed = { "app.kubernetes.io/part-of": "loki", "app.kubernetes.io/managed-by": "cdktf" };
     const forPrometheus = { ...monitoring.prometheusSelectorLabels, ...managed };
     this.ruleGroups = [
       // Without agents there are no Fluent Bit series to record or alert on.
-      ...platformRuleGroups({ lokiNamespace: names.namespace, fluentBitNamespace: fluentBit?.namespace }),
+      ...platformRuleGroups({ lokiNamespace: loki.namespace, fluentBitNamespace: fluentBit?.namespace }),
       ...monitoring.ruleGroups,
     ];
 
@@ -103,33 +81,30 @@ export class PlatformMonitoring extends Construct {
               ],
             },
           },
-          dependsOn: [fluentBit.dependsOn],
+          dependsOn: monitoring.fluentBitDependsOn.length > 0 ? [...monitoring.fluentBitDependsOn] : undefined,
         });
-        this.podMonitor.overrideLogicalId("fluent_bit_pod_monitor");
       }
       this.prometheusRule = new Manifest(this, "PrometheusRule", {
         manifest: {
           apiVersion: PROMETHEUS_OPERATOR_API_VERSION,
           kind: "PrometheusRule",
-          metadata: { name: `${names.fullname}-platform`, namespace: names.namespace, labels: forPrometheus },
+          metadata: { name: `${loki.fullname}-platform`, namespace: loki.namespace, labels: forPrometheus },
           spec: { groups: prometheusRuleSpecGroups(this.ruleGroups) },
         },
-        dependsOn: [props.lokiRelease],
+        dependsOn: monitoring.lokiDependsOn.length > 0 ? [...monitoring.lokiDependsOn] : undefined,
       });
-      this.prometheusRule.overrideLogicalId("loki_platform_rules");
     }
 
     if (monitoring.dashboards && fluentBit) {
       this.fluentBitDashboard = fluentBitDashboard(fluentBit.namespace);
       this.fluentBitDashboardConfigMap = new ConfigMapV1(this, "FluentBitDashboard", {
         metadata: {
-          name: `${names.fullname}-fluent-bit-dashboard`,
-          namespace: monitoring.grafana.namespace,
-          labels: { ...monitoring.grafana.dashboardLabels, ...managed, "app.kubernetes.io/component": "grafana-dashboard" },
+          name: `${loki.fullname}-fluent-bit-dashboard`,
+          namespace: monitoring.grafanaNamespace,
+          labels: { ...monitoring.dashboardLabels, ...managed, "app.kubernetes.io/component": "grafana-dashboard" },
         },
         data: { [FLUENT_BIT_DASHBOARD_FILE]: JSON.stringify(this.fluentBitDashboard) },
       });
-      this.fluentBitDashboardConfigMap.overrideLogicalId("fluent_bit_dashboard");
     }
   }
 }

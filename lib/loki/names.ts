@@ -1,15 +1,17 @@
-import type { ResolvedSettings } from "./settings";
+import { serviceAccountSubject } from "../core/kubernetes";
+import { chartFullname, LOKI_GATEWAY_PORT, LOKI_HTTP_PORT, LOKI_PUSH_PATH } from "./chart";
 
-/** Port of every Loki component's HTTP server in chart 6.29.0. */
-export const LOKI_HTTP_PORT = 3100;
-/** Loki's push path. @see https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs */
-export const LOKI_PUSH_PATH = "/loki/api/v1/push";
-/** Port of the chart's gateway Service (`gateway.service.port`, nginx). */
-export const LOKI_GATEWAY_PORT = 80;
-/** The chart's name, which `loki.fullname` and the chart's default service account are built from. */
-export const LOKI_CHART_NAME = "loki";
+/** What the shared names are derived from. */
+export interface NamesInputs {
+  /** Namespace of the Loki release. */
+  readonly namespace: string;
+  /** Helm release name. */
+  readonly releaseName: string;
+  /** Service account the chart creates for every Loki component. */
+  readonly serviceAccountName: string;
+}
 
-/** Every name two components must agree on, derived once from the settings. */
+/** Every object name two components must agree on, derived once from the release's namespace and name. */
 export interface Names {
   /** Namespace of the Loki release. */
   readonly namespace: string;
@@ -25,6 +27,8 @@ export interface Names {
   readonly distributorHost: string;
   /** Port of the distributor Service. */
   readonly distributorPort: number;
+  /** Loki's push path on the distributor. */
+  readonly pushPath: string;
   /** Full push URL of the distributor. */
   readonly pushUrl: string;
   /** In-cluster DNS name of the query-frontend Service. */
@@ -35,25 +39,11 @@ export interface Names {
   readonly gatewayHost: string;
   /** Base URL of the gateway: what Grafana's data source uses, so its rules view reaches the ruler (grafana/loki#5203). */
   readonly gatewayUrl: string;
-  /** Whether Loki requires the X-Scope-OrgID header. */
-  readonly authEnabled: boolean;
-  /** The tenant that receives logs and owns the rules ("fake" with auth off). */
-  readonly tenant: string;
 }
 
-/**
- * The chart's `loki.fullname` helper: the release name when it already contains the chart name,
- * otherwise `<release>-loki`, cut to 63 characters without a trailing "-".
- * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/templates/_helpers.tpl
- */
-export function chartFullname(releaseName: string): string {
-  const full = releaseName.includes(LOKI_CHART_NAME) ? releaseName : `${releaseName}-${LOKI_CHART_NAME}`;
-  return full.slice(0, 63).replace(/-+$/, "");
-}
-
-/** Derives every shared name from the resolved settings. Pure: no cdktf, no I/O. */
-export function deriveNames(settings: ResolvedSettings): Names {
-  const { namespace, releaseName, serviceAccountName } = settings;
+/** Derives every shared name from the release's namespace, name and service account. Pure: no cdktf, no I/O. */
+export function deriveNames(inputs: NamesInputs): Names {
+  const { namespace, releaseName, serviceAccountName } = inputs;
   const fullname = chartFullname(releaseName);
   const distributorHost = `${fullname}-distributor.${namespace}.svc.cluster.local`;
   const queryFrontendHost = `${fullname}-query-frontend.${namespace}.svc.cluster.local`;
@@ -63,15 +53,14 @@ export function deriveNames(settings: ResolvedSettings): Names {
     releaseName,
     fullname,
     serviceAccountName,
-    serviceAccountSubject: `system:serviceaccount:${namespace}:${serviceAccountName}`,
+    serviceAccountSubject: serviceAccountSubject(namespace, serviceAccountName),
     distributorHost,
     distributorPort: LOKI_HTTP_PORT,
+    pushPath: LOKI_PUSH_PATH,
     pushUrl: `http://${distributorHost}:${LOKI_HTTP_PORT}${LOKI_PUSH_PATH}`,
     queryFrontendHost,
     queryUrl: `http://${queryFrontendHost}:${LOKI_HTTP_PORT}`,
     gatewayHost,
     gatewayUrl: `http://${gatewayHost}:${LOKI_GATEWAY_PORT}`,
-    authEnabled: settings.authEnabled,
-    tenant: settings.tenant,
   };
 }
