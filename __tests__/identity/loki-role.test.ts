@@ -7,6 +7,7 @@ import { LokiRole } from "../../lib/identity/loki-role";
 import { deriveNames } from "../../lib/names";
 import { LokiStackProps, resolveSettings } from "../../lib/settings";
 import { LogBuckets } from "../../lib/storage/log-buckets";
+import { policyDocument } from "../support/synth";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -33,7 +34,7 @@ function synth(props: Partial<LokiStackProps> = {}): { json: Json; synthesized: 
 
 describe("LokiRole with IRSA (default)", () => {
   const { json, synthesized, role } = synth();
-  const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+  const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
 
   test("matches the snapshot", () => {
     expect(synthesized).toMatchSnapshot();
@@ -73,7 +74,7 @@ describe("LokiRole with IRSA (default)", () => {
   });
 
   test("given defaults, then the permissions are list on the buckets and object read/write inside them", () => {
-    const policy = JSON.parse(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
+    const policy = policyDocument(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
     expect(policy.Statement).toEqual([
       {
         Sid: "ListLokiBuckets",
@@ -105,19 +106,19 @@ describe("LokiRole options", () => {
       client_id_list: ["sts.amazonaws.com"],
     });
     expect(synthesized).not.toHaveDataSource(DataAwsIamOpenidConnectProvider);
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Principal.Federated).toBe("${aws_iam_openid_connect_provider.LokiRole_OidcProvider_C3A575B9.arn}");
   });
 
   test("given another namespace and service account, then the trust's sub follows them", () => {
     const { json } = synth({ namespace: "observability", serviceAccountName: "loki-sa" });
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe("system:serviceaccount:observability:loki-sa");
   });
 
   test("given SSE-KMS, then the KMS actions are granted on that key only", () => {
     const { json } = synth({ encryption: "SSE-KMS" });
-    const policy = JSON.parse(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
+    const policy = policyDocument(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
     expect(policy.Statement[2]).toEqual({
       Sid: "UseLokiBucketKey",
       Effect: "Allow",

@@ -8,6 +8,7 @@ import { buildLokiValues } from "../../lib/loki/values";
 import { deriveNames } from "../../lib/names";
 import { LokiStackProps, resolveSettings } from "../../lib/settings";
 import { LogBuckets } from "../../lib/storage/log-buckets";
+import { policyDocument } from "../support/synth";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -158,7 +159,7 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
       annotations: { "eks.amazonaws.com/role-arn": "${aws_iam_role.loki.arn}" },
       automountServiceAccountToken: false,
     });
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe(`system:serviceaccount:${release.namespace}:${values.serviceAccount.name}`);
   });
 
@@ -283,7 +284,7 @@ describe("LokiRelease with another release name and namespace", () => {
   });
 
   test("given another namespace, then the trust names the account the chart creates there", () => {
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe(`system:serviceaccount:observability:${values.serviceAccount.name}`);
   });
 

@@ -7,6 +7,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Testing } from "cdktf";
 import { LokiStackProps, ResolvedS3Storage, resolveSettings } from "../../lib/settings";
 import { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS } from "../../lib/storage/log-buckets";
+import { policyDocument } from "../support/synth";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -81,7 +82,7 @@ describe("LogBuckets defaults", () => {
     const policies = resources(json, "aws_s3_bucket_policy");
     expect(policies).toHaveLength(2);
     for (const p of policies) {
-      const doc = JSON.parse(p.policy);
+      const doc = policyDocument(p.policy);
       const bucket = /aws_s3_bucket\.(\w+)\.id/.exec(p.bucket)?.[1];
       expect(doc.Statement).toEqual([
         {

@@ -52,8 +52,8 @@ export class LokiRole extends Construct {
       this.oidcProviderArn = props.createOidcProvider
         ? new IamOpenidConnectProvider(this, "OidcProvider", { url: cluster.oidcIssuerUrl, clientIdList: [STS_AUDIENCE] }).arn
         : new DataAwsIamOpenidConnectProvider(this, "OidcProvider", { url: cluster.oidcIssuerUrl }).arn;
-      // The issuer without "https://" prefixes the condition keys. A local keeps the quotes of
-      // replace(...) out of the policy JSON string, so the synthesized policy stays valid JSON.
+      // The issuer without "https://" prefixes the condition keys; it is computed once, in a local
+      // whose address stays pinned (plans and state of existing deployments name it).
       const issuerHost = new TerraformLocal(this, "OidcIssuerHost", Fn.replace(cluster.oidcIssuerUrl, "https://", ""));
       issuerHost.overrideLogicalId("loki_oidc_issuer_host");
       trust = irsaTrust(this.oidcProviderArn, issuerHost.asString, names.serviceAccountSubject);
