@@ -7,7 +7,6 @@
  */
 import { Fn, Token, Tokenization } from "cdktf";
 
-
 /** Condition block: operator, then key, then one value or several. */
 export type PolicyConditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
