@@ -23,7 +23,7 @@ import {
   VALUES_CHECKS,
   VALUES_TOKEN_CHECK,
 } from "../support/checks";
-import { Block, onlyResource, resourcesOf, synthStack, Synthesized } from "../support/synth";
+import { Block, onlyResource, policyDocument, resourcesOf, Synthesized, synthStack } from "../support/synth";
 
 const S3_REFERENCE = ENVIRONMENTS["loki-s3"];
 
@@ -91,7 +91,7 @@ describe("S3 checks", () => {
     };
     const setPolicy = (resource: Block, statementEdit: (s: Block) => void) => {
       const policy = chunksSibling(resource, "aws_s3_bucket_policy");
-      const doc = JSON.parse(policy.policy);
+      const doc = policyDocument(policy.policy);
       statementEdit(doc.Statement[0]);
       policy.policy = JSON.stringify(doc);
     };
@@ -147,8 +147,8 @@ describe("IAM checks", () => {
       const json = structuredClone(stack(name)) as Synthesized;
       const [, rolePolicy] = resourcesOf(json, "aws_iam_role_policy")[0];
       const role = onlyResource(json, "aws_iam_role");
-      const policy = JSON.parse(rolePolicy.policy);
-      const trust = JSON.parse(role.assume_role_policy);
+      const policy = policyDocument(rolePolicy.policy);
+      const trust = policyDocument(role.assume_role_policy);
       edit(policy, trust);
       rolePolicy.policy = JSON.stringify(policy);
       role.assume_role_policy = JSON.stringify(trust);
