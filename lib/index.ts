@@ -11,6 +11,7 @@ export * from "./identity/trust";
 export * from "./loki/rules/rules";
 export * from "./loki/rules/logql";
 export * from "./loki/rules/alert-rules";
+export * from "./loki/rules/rulefmt";
 export * from "./loki/values";
 export * from "./loki/loki-release";
 export * from "./core/deep-merge";

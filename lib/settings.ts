@@ -1,4 +1,5 @@
 import { checkRuleGroups } from "./loki/rules/logql";
+import { checkRuleFiles } from "./loki/rules/rulefmt";
 import { LOKI_CHART_NAME } from "./names";
 import { RuleGroup } from "./loki/rules/rules";
 import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
@@ -542,6 +543,7 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
+  checkRuleFiles(ruleGroups);
   checkRulerTenant(tenant);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
