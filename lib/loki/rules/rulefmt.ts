@@ -38,6 +38,7 @@ const TEMPLATE_DEFS = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabel
 /** What kind of mistake made the ruler refuse a file; a Loki ruler message maps to one of these. */
 export type RuleFileProblemKind =
   | "yaml"
+  | "duplicate-key"
   | "unknown-field"
   | "type"
   | "duration"
@@ -171,7 +172,7 @@ class StrictDecoder {
   }
 
   decode(): DecodedGroup[] {
-    const doc = parseDocument(this.text, { schema: "failsafe", lineCounter: this.lines, uniqueKeys: true });
+    const doc = parseDocument(this.text, { schema: "failsafe", lineCounter: this.lines, uniqueKeys: false });
     this.doc = doc;
     if (doc.errors.length > 0) {
       const error = doc.errors[0];
@@ -188,7 +189,7 @@ class StrictDecoder {
     const root = this.resolve(doc.contents);
     if (this.isNull(root)) return [];
     const fields = this.struct(root, "rulefmt.RuleGroups", ["groups"], () => "ruleFile", "a rule file: a map with the key groups");
-    const groups = this.list(fields.get("groups"), "ruleGroups", "a list of rule groups");
+    const groups = this.list(fields.get("groups"), "ruleGroups", "rulefmt.RuleGroup", "a list of rule groups");
     return groups.map((node, index) => this.group(node, index));
   }
 
@@ -199,7 +200,7 @@ class StrictDecoder {
     const g = groupSetting(name, index);
     for (const key of ["interval", "query_offset"]) this.duration(fields.get(key), `${g}.${key}`);
     this.integer(fields.get("limit"), `${g}.limit`);
-    const rules = this.list(fields.get("rules"), `${g}.rules`, "a list of rules").map((ruleNode, ruleIndex) => this.rule(ruleNode, `${g}.rules[${ruleIndex}]`, g));
+    const rules = this.list(fields.get("rules"), `${g}.rules`, "rulefmt.RuleNode", "a list of rules").map((ruleNode, ruleIndex) => this.rule(ruleNode, `${g}.rules[${ruleIndex}]`, g));
     const interval = this.isNull(this.resolve(fields.get("interval"))) ? undefined : this.string(fields.get("interval"), `${g}.interval`);
     return { name, ...(interval !== undefined ? { interval } : {}), rules };
   }
@@ -255,6 +256,7 @@ class StrictDecoder {
       keys.push([name, key]);
       fields.set(name, this.resolve(pair.value));
     }
+    this.uniqueKeys(node as YAMLMap<YamlNode, YamlNode | null>, settingOf(fields));
     const unknown = keys.find(([name]) => !known.includes(name));
     if (unknown) {
       const [name, key] = unknown;
@@ -264,10 +266,24 @@ class StrictDecoder {
     return fields;
   }
 
-  private list(node: YamlNode | null | undefined, setting: string, expected: string): (YamlNode | null)[] {
+  /** yaml.v3 refuses a key that appears twice in one mapping. */
+  private uniqueKeys(map: YAMLMap<YamlNode, YamlNode | null>, setting: string): void {
+    const seen = new Map<string, YamlNode | null>();
+    for (const pair of map.items) {
+      const key = this.resolve(pair.key);
+      const name = isScalar(key) ? String(key.value ?? "") : "";
+      const first = seen.get(name);
+      if (first !== undefined) {
+        this.unmarshalError("duplicate-key", key, `mapping key ${JSON.stringify(name)} already defined at line ${this.line(first)}`, `${setting}.${name}`, name, "a key that appears once");
+      }
+      seen.set(name, key);
+    }
+  }
+
+  private list(node: YamlNode | null | undefined, setting: string, itemType: string, expected: string): (YamlNode | null)[] {
     const resolved = this.resolve(node);
     if (this.isNull(resolved)) return [];
-    if (!isSeq(resolved)) this.unmarshalError("type", resolved, `cannot unmarshal ${this.tagOf(resolved as YamlNode)} into []`, setting, this.plain(resolved), expected);
+    if (!isSeq(resolved)) this.unmarshalError("type", resolved, `cannot unmarshal ${this.tagOf(resolved as YamlNode)} into []${itemType}`, setting, this.plain(resolved), expected);
     return (resolved as YAMLSeq<YamlNode | null>).items.map((item) => this.resolve(item));
   }
 
@@ -322,6 +338,7 @@ class StrictDecoder {
     const resolved = this.resolve(node);
     if (this.isNull(resolved)) return [];
     if (!isMap(resolved)) this.unmarshalError("type", resolved, `cannot unmarshal ${this.tagOf(resolved as YamlNode)} into map[string]string`, setting, this.plain(resolved), "a map of names to strings");
+    this.uniqueKeys(resolved as YAMLMap<YamlNode, YamlNode | null>, setting);
     return (resolved as YAMLMap<YamlNode, YamlNode | null>).items.map((pair) => {
       const key = this.string(pair.key, setting);
       return [key, this.string(pair.value, `${setting}.${key}`)];
@@ -497,10 +514,41 @@ export function checkRuleFileForRuler(text: string): void {
  * @throws ConfigError naming the group, the rule and the field
  */
 export function checkRuleFiles(groups: readonly RuleGroup[]): void {
-  for (const group of groups) {
+  groups.forEach((group, index) => {
     checkRuleFileForRuler(stringify({ groups: [group] }, { lineWidth: 0 }));
+    checkRenderedKeys(group, index);
     checkRuleFileForRuler(renderRuleFile(group));
+  });
+}
+
+const TYPED_GROUP_KEYS = ["name", "interval", "rules"];
+const TYPED_ALERT_KEYS = ["alert", "expr", "for", "labels", "annotations"];
+const TYPED_RECORD_KEYS = ["record", "expr", "labels"];
+
+/**
+ * Refuses keys the ruler would take but the stack does not render (such as `keep_firing_for` or `limit`):
+ * written from JavaScript past the types, they would vanish from the rule file without a word.
+ */
+function checkRenderedKeys(group: RuleGroup, index: number): void {
+  const g = groupSetting(group.name, index);
+  const extra = Object.keys(group).find((key) => !TYPED_GROUP_KEYS.includes(key) && (group as unknown as Record<string, unknown>)[key] !== undefined);
+  if (extra !== undefined) {
+    throw new ConfigError(`${g}.${extra}`, (group as unknown as Record<string, unknown>)[extra], `absent: a rule group takes only ${TYPED_GROUP_KEYS.join(", ")}`, "the stack would leave it out of the rule file");
   }
+  group.rules.forEach((rule, ruleIndex) => {
+    const raw = rule as unknown as Record<string, unknown>;
+    const alerting = "alert" in raw;
+    const known = alerting ? TYPED_ALERT_KEYS : TYPED_RECORD_KEYS;
+    const key = Object.keys(raw).find((k) => !known.includes(k) && raw[k] !== undefined);
+    if (key === undefined) return;
+    const name = String(alerting ? raw.alert : raw.record);
+    throw new ConfigError(
+      `${ruleSetting(name, `${g}.rules[${ruleIndex}]`, g)}.${key}`,
+      raw[key],
+      `absent: ${alerting ? "an alerting" : "a recording"} rule takes only ${known.join(", ")}`,
+      "the stack would leave it out of the rule file",
+    );
+  });
 }
 
 /**
@@ -509,18 +557,28 @@ export function checkRuleFiles(groups: readonly RuleGroup[]): void {
  * @throws ConfigError naming the group, the rule and the field
  */
 export function checkRuleFileText(text: string): void {
+  checkRuleGroups(readRuleFile(text));
+}
+
+/** A decoded group in the stack's typed form; empty label and annotation maps are left out, as the renderer does. */
+function typedGroup(group: DecodedGroup): RuleGroup {
+  const rules = group.rules.map((rule): LokiRule => {
+    const labels = rule.labels.length > 0 ? { labels: Object.fromEntries(rule.labels) } : {};
+    if (rule.alert === "") return { record: rule.record, expr: rule.expr, ...labels };
+    const annotations = rule.annotations.length > 0 ? { annotations: Object.fromEntries(rule.annotations) } : {};
+    return { alert: rule.alert, expr: rule.expr, ...(rule.forText !== undefined ? { for: rule.forText } : {}), ...labels, ...annotations };
+  });
+  return { name: group.name, ...(group.interval !== undefined ? { interval: group.interval } : {}), rules };
+}
+
+/**
+ * Reads a rule file the way Loki's ruler does (strict decoding, ValidateGroups) and returns its groups in
+ * the stack's typed form: what the ruler will evaluate, for comparing with what the user wrote.
+ * @throws ConfigError when the ruler would refuse the file
+ */
+export function readRuleFile(text: string): RuleGroup[] {
   const decoded = decodeRuleFile(text);
   const problem = "problem" in decoded ? decoded.problem : validateGroups(decoded.groups);
   if (problem) throw configErrorOf(problem);
-  if ("groups" in decoded) checkRuleGroups(decoded.groups.map(typedGroup));
-}
-
-/** A decoded group in the stack's typed form, for the project's own checks. */
-function typedGroup(group: DecodedGroup): RuleGroup {
-  const rules = group.rules.map((rule): LokiRule => {
-    const labels = Object.fromEntries(rule.labels);
-    if (rule.alert === "") return { record: rule.record, expr: rule.expr, labels };
-    return { alert: rule.alert, expr: rule.expr, ...(rule.forText !== undefined ? { for: rule.forText } : {}), labels, annotations: Object.fromEntries(rule.annotations) };
-  });
-  return { name: group.name, ...(group.interval !== undefined ? { interval: group.interval } : {}), rules };
+  return "groups" in decoded ? decoded.groups.map(typedGroup) : [];
 }
