@@ -140,10 +140,18 @@ function lex(input: string): Item[] {
   let pos = 0;
   let parenDepth = 0;
   let done = false;
+  const newlines: number[] = [];
+  for (let i = input.indexOf("\n"); i >= 0; i = input.indexOf("\n", i + 1)) newlines.push(i);
+  /** 1 + the number of newlines before `at`. */
   const lineAt = (at: number): number => {
-    let line = 1;
-    for (let i = 0; i < at; i++) if (input.charCodeAt(i) === 0x0a) line++;
-    return line;
+    let low = 0;
+    let high = newlines.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (newlines[mid] < at) low = mid + 1;
+      else high = mid;
+    }
+    return low + 1;
   };
   const emit = (type: ItemType): void => {
     items.push({ type, pos: start, val: input.slice(start, pos), line: lineAt(start) });
