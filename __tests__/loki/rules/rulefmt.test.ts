@@ -176,6 +176,11 @@ describe("checkRuleFileText and readRuleFile", () => {
     expect(errorOf(() => checkRuleFileText(text)).setting).toBe('ruleGroups["g"].rules["A"].expr');
   });
 
+  test("given for: 0, which Prometheus durations allow without a unit, then the file is accepted", () => {
+    const text = ["groups:", "  - name: g", "    rules:", "      - alert: A", `        expr: '${GOOD_EXPR}'`, "        for: 0", ""].join("\n");
+    expect(() => checkRuleFileText(text)).not.toThrow();
+  });
+
   test("given a file with nulls and numbers, then it reads them as the ruler's yaml.v3 does", () => {
     const text = ["groups:", "  - name: g", "    rules:", "      - alert: A", `        expr: '${GOOD_EXPR}'`, "        labels:", "          priority: 1", "          empty: ~", "        annotations: ~", ""].join("\n");
     expect(readRuleFile(text)).toEqual([{ name: "g", rules: [{ alert: "A", expr: GOOD_EXPR, labels: { priority: "1", empty: "" } }] }]);

@@ -2,7 +2,7 @@ import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, Node as YamlNod
 import { ConfigError } from "../../core/validation";
 import { renderRuleFile } from "./alert-rules";
 import { GoTemplateError, parseGoTemplate } from "./go-template";
-import { checkRuleGroups, findLogQLSyntaxError } from "./logql";
+import { analyzeLogQL, checkRuleGroups, findLogQLSyntaxError, LogQLAnalysis, matcherMatchesEmpty } from "./logql";
 import { LokiRule, RuleGroup } from "./rules";
 
 export { GO_TEMPLATE_BUILTINS, GoTemplateError, parseGoTemplate } from "./go-template";
@@ -380,16 +380,16 @@ function ruleProblem(rule: DecodedRule, g: string, groupName: string, index: num
   if (rule.expr === "") {
     return { kind: "empty-expr", rulerMessage: "field 'expr' must be set in rule", setting: `${r}.expr`, value: rule.expr, expected: "a LogQL metric query" };
   }
-  const syntaxError = findLogQLSyntaxError(rule.expr);
-  if (syntaxError) {
+  const exprError = logqlParseError(rule.expr);
+  if (exprError) {
     const what = rule.record !== "" ? `record '${rule.record}'` : `alert '${rule.alert}'`;
     return {
       kind: "expr",
-      rulerMessage: `could not parse expression for ${what} in group '${groupName}': syntax error at line ${syntaxError.line}, col ${syntaxError.column}`,
+      rulerMessage: `could not parse expression for ${what} in group '${groupName}': ${exprError.message}`,
       setting: `${r}.expr`,
       value: rule.expr,
-      expected: "a valid LogQL expression",
-      where: `line ${syntaxError.line}, column ${syntaxError.column}`,
+      expected: exprError.expected,
+      ...(exprError.where ? { where: exprError.where } : {}),
     };
   }
   if (rule.record !== "") {
@@ -432,6 +432,41 @@ function ruleProblem(rule: DecodedRule, g: string, groupName: string, index: num
           where: `${lineColumn(value, err.position - TEMPLATE_DEFS.length)} of the ${kind}`,
         };
       }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What Loki's `syntax.ParseExpr` refuses when the ruler loads a rule: a syntax error (found with Grafana's
+ * grammar), a string or regular expression that does not compile, and a stream selector without a matcher
+ * that cannot match the empty string (Loki's validateMatchers).
+ */
+function logqlParseError(expr: string): { message: string; expected: string; where?: string } | undefined {
+  const syntaxError = findLogQLSyntaxError(expr);
+  if (syntaxError) {
+    const where = `line ${syntaxError.line}, column ${syntaxError.column}`;
+    return { message: `parse error at line ${syntaxError.line}, col ${syntaxError.column}: syntax error`, expected: "a valid LogQL expression", where };
+  }
+  let analysis: LogQLAnalysis;
+  try {
+    analysis = analyzeLogQL(expr) as LogQLAnalysis;
+  } catch (err) {
+    return { message: (err as Error).message, expected: "a LogQL expression whose strings are valid Go string literals" };
+  }
+  for (const selector of analysis.selectors) {
+    let matchesEverything: boolean;
+    try {
+      matchesEverything = selector.matchers.every(matcherMatchesEmpty);
+    } catch (err) {
+      return { message: `${selector.text}: ${(err as Error).message}`, expected: "a LogQL expression whose regular expressions compile" };
+    }
+    if (matchesEverything) {
+      return {
+        message: "queries require at least one regexp or equality matcher that does not have an empty-compatible value",
+        expected: "a LogQL expression whose every stream selector has a matcher that cannot match the empty string",
+        where: `position ${selector.position} (${selector.text})`,
+      };
     }
   }
   return undefined;
