@@ -523,9 +523,10 @@ function validateGroups(groups: readonly DecodedGroup[]): RuleFileProblem | unde
 }
 
 /** The ConfigError for a problem: one line naming the setting, the value, what is expected and Loki's reason. */
-function configErrorOf(problem: RuleFileProblem): ConfigError {
+function configErrorOf(problem: RuleFileProblem, filePositions = true): ConfigError {
   const reason = problem.rulerMessage.replace(/\n\s*/g, " ");
-  const where = problem.where ? ` at ${problem.where}` : "";
+  const shown = problem.where !== undefined && (filePositions || !problem.where.endsWith("of the rule file"));
+  const where = shown ? ` at ${problem.where}` : "";
   return new ConfigError(
     problem.setting,
     problem.value,
@@ -534,10 +535,13 @@ function configErrorOf(problem: RuleFileProblem): ConfigError {
   );
 }
 
-/** Throws one ConfigError when Loki's ruler would refuse the rule file `text` (see findRuleFileProblem). */
-export function checkRuleFileForRuler(text: string): void {
+/**
+ * Throws one ConfigError when Loki's ruler would refuse the rule file `text` (see findRuleFileProblem).
+ * `filePositions: false` leaves out positions in the file, for files the user did not write.
+ */
+export function checkRuleFileForRuler(text: string, filePositions = true): void {
   const problem = findRuleFileProblem(text);
-  if (problem) throw configErrorOf(problem);
+  if (problem) throw configErrorOf(problem, filePositions);
 }
 
 /**
@@ -550,9 +554,10 @@ export function checkRuleFileForRuler(text: string): void {
  */
 export function checkRuleFiles(groups: readonly RuleGroup[]): void {
   groups.forEach((group, index) => {
-    checkRuleFileForRuler(stringify({ groups: [group] }, { lineWidth: 0 }));
+    // Positions in these files are not where the user wrote the rule: the setting names it instead.
+    checkRuleFileForRuler(stringify({ groups: [group] }, { lineWidth: 0 }), false);
     checkRenderedKeys(group, index);
-    checkRuleFileForRuler(renderRuleFile(group));
+    checkRuleFileForRuler(renderRuleFile(group), false);
   });
 }
 
