@@ -128,6 +128,8 @@ const SOURCE_CASES: readonly (readonly [string, string, string | RegExp | undefi
   ["the function now, which Prometheus added after Loki 3.4.2's vendored copy", file("- alert: A", `  ${EXPR}`, "  annotations:", "    at: '{{ now }}'"), 'annotation "at": template: __alert_A:1: function "now" not defined'],
   ["a template error on the second line of an annotation", file("- alert: A", `  ${EXPR}`, "  annotations:", "    d: |-", "      line one", "      {{ $value"), 'annotation "d": template: __alert_A:2: unclosed action'],
   ["an empty file", "", "EOF"],
+  ["a group that is a string", "groups: [argocd]\n", "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `argocd` into rulefmt.RuleGroup"],
+  ["a limit that is not a number", file("- alert: A", `  ${EXPR}`).replace("  - name: g\n", "  - name: g\n    limit: unlimited\n"), "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `unlimited` into int"],
   ["a selector that matches every stream (Loki's validateMatchers, at parse time)", file("- alert: A", "  expr: 'count_over_time({namespace=~\".*\"} [5m]) > 9'"), "could not parse expression for alert 'A' in group 'g': queries require at least one regexp or equality matcher that does not have an empty-compatible value"],
   ["a regular expression that does not compile", file("- alert: A", "  expr: 'count_over_time({namespace=~\"(argo\"} [5m]) > 9'"), /^could not parse expression for alert 'A' in group 'g': /],
   ["an expression that does not parse", file("- record: r", "  expr: 'sum(rate({app=\"x\"}[5m])'"), /^could not parse expression for record 'r' in group 'g': parse error at line 1, col \d+: syntax error$/],

@@ -230,10 +230,17 @@ class StrictDecoder {
     return node === null || (isScalar(node) && node.type === "PLAIN" && YAML_NULL.test(String(node.value ?? "")));
   }
 
+  /** How yaml.v3 names a node in "cannot unmarshal" errors: its tag, and a scalar's value (cut after 7 characters). */
   private tagOf(node: YamlNode): string {
     if (isMap(node)) return "!!map";
     if (isSeq(node)) return "!!seq";
-    return "!!str";
+    const value = isScalar(node) ? String(node.value ?? "") : "";
+    const plain = isScalar(node) && node.type === "PLAIN";
+    let tag = "!!str";
+    if (plain && /^[-+]?(0|[1-9][0-9_]*|0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|0[bB][01_]+)$/.test(value)) tag = "!!int";
+    else if (plain && /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(value)) tag = "!!float";
+    else if (plain && /^(true|True|TRUE|false|False|FALSE)$/.test(value)) tag = "!!bool";
+    return `${tag} \`${value.length > 10 ? `${value.slice(0, 7)}...` : value}\``;
   }
 
   /**
@@ -329,7 +336,7 @@ class StrictDecoder {
     const int = /^[-+]?(0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$/.test(text);
     const float = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text);
     if (!plain || !(int || float)) {
-      this.unmarshalError("type", resolved, `cannot unmarshal !!str \`${text}\` into int`, setting, text, "a whole number");
+      this.unmarshalError("type", resolved, `cannot unmarshal ${this.tagOf(resolved as YamlNode)} into int`, setting, text, "a whole number");
     }
   }
 
