@@ -8,7 +8,6 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { ENVIRONMENTS } from "../../environments";
 import { LokiStackProps, resolveLokiStackProps } from "../../lib";
 import {
   chartWorkloads,
@@ -24,19 +23,10 @@ import {
   VALUES_TOKEN_CHECK,
 } from "../support/checks";
 import { Block, onlyResource, policyDocument, resourcesOf, Synthesized, synthStack } from "../support/synth";
-
-const S3_REFERENCE = ENVIRONMENTS["loki-s3"];
+import { VARIANTS } from "../support/variants";
 
 /** Every example environment plus the options that change what gets synthesized. */
-const STACKS: readonly [string, LokiStackProps][] = [
-  ...Object.entries(ENVIRONMENTS),
-  ["loki-s3 with SSE-KMS (created key)", { ...S3_REFERENCE, encryption: "SSE-KMS" }],
-  ["loki-s3 with SSE-KMS (existing key)", { ...S3_REFERENCE, kmsKeyArn: "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }],
-  ["loki-s3 with a single bucket", { ...S3_REFERENCE, rulerBucketName: undefined, singleBucket: true }],
-  ["loki-s3 with EKS Pod Identity", { ...S3_REFERENCE, identity: "pod-identity" }],
-  ["loki-s3 with a new OIDC provider", { ...S3_REFERENCE, createOidcProvider: true }],
-  ["loki-s3 for production", { ...S3_REFERENCE, size: "production" }],
-];
+const STACKS: readonly (readonly [string, LokiStackProps])[] = VARIANTS.map(([name, , props]) => [name, props] as const);
 
 const synthesized = new Map<string, Synthesized>();
 beforeAll(() => {
