@@ -226,4 +226,9 @@ describe("text Terraform would read as a template", () => {
     expect(JSON.stringify(manifestOf(json, "PrometheusRule"))).not.toMatch(/\$\{|%\{/);
     expect(JSON.stringify(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.data)).not.toMatch(/\$\{|%\{/);
   });
+
+  test("given the dashboard's JSON, then it carries no backslash, which cdktf's HCL writer would drop before a quote", () => {
+    const { json } = synth(KPS);
+    expect(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.data[FLUENT_BIT_DASHBOARD_FILE]).not.toContain("\\");
+  });
 });

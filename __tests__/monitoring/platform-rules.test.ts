@@ -111,6 +111,11 @@ describe("vectorSelector", () => {
     expect(vectorSelector("up", { namespace: 'a"b' })).toBe('up{namespace="a\\"b"}');
     expect(vectorSelector("up", {})).toBe("up");
   });
+
+  test("given single quotes, then each value is a single-quoted PromQL string that parses", () => {
+    expect(vectorSelector("up", { namespace: "fluent-bit", job: "a'b" }, "'")).toBe("up{namespace='fluent-bit', job='a\\'b'}");
+    expect(findPromQLSyntaxError(vectorSelector("up", { namespace: "fluent-bit", job: "a'b" }, "'"))).toBeUndefined();
+  });
 });
 
 describe("the Fluent Bit dashboard", () => {
@@ -123,7 +128,7 @@ describe("the Fluent Bit dashboard", () => {
     for (const expr of exprs) {
       expect([expr, findPromQLSyntaxError(expr)]).toEqual([expr, undefined]);
       for (const metric of promqlMetricNames(expr)) expect([metric, exported.has(metric)]).toEqual([metric, true]);
-      expect(expr).toContain('namespace="fluent-bit"');
+      expect(expr).toContain("namespace='fluent-bit'");
     }
   });
 

@@ -12,6 +12,7 @@ import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART_NAME, LOKI_
 import { LokiMonitoringProps, resolveLokiMonitoring, ResolvedLokiMonitoring } from "./monitoring-values";
 import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
+import { checkRuleFiles } from "./rules/rulefmt";
 import { RuleGroup } from "./rules/rules";
 import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
 import { checkValuesOverrides } from "./values-overrides";
@@ -295,6 +296,8 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
+  // Every rendered file as Loki 3.4.2's ruler loads it: one refused file would silence every rule of the tenant.
+  checkRuleFiles(ruleGroups);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);

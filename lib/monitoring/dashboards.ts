@@ -61,9 +61,10 @@ interface PanelSpec {
  * (or a series the platform's rules record), restricted to the agents' namespace.
  */
 export function fluentBitDashboard(fluentBitNamespace: string): GrafanaDashboard {
-  const ns = { namespace: fluentBitNamespace };
-  const perNode = (metric: string) => `sum by (node) (rate(${vectorSelector(metric, ns)}[5m]))`;
-  const perOutput = (metric: string) => `sum by (node, name) (increase(${vectorSelector(metric, ns)}[5m]))`;
+  // Single-quoted values: the dashboard is JSON in a ConfigMap, and must carry no backslash (see vectorSelector).
+  const selector = (metric: string) => vectorSelector(metric, { namespace: fluentBitNamespace }, "'");
+  const perNode = (metric: string) => `sum by (node) (rate(${selector(metric)}[5m]))`;
+  const perOutput = (metric: string) => `sum by (node, name) (increase(${selector(metric)}[5m]))`;
   const specs: PanelSpec[] = [
     {
       title: "Records read per node",
@@ -99,15 +100,15 @@ export function fluentBitDashboard(fluentBitNamespace: string): GrafanaDashboard
       title: "Buffer free space",
       description: `Share of the output's storage.total_limit_size still free (FluentBitBufferNearlyFull below ${BUFFER_FREE_PERCENT_WARNING}%).`,
       unit: "percent",
-      queries: [{ expr: `min by (node, name) (${vectorSelector("fluentbit_output_chunk_available_capacity_percent", ns)})`, legend: "{{node}} {{name}}" }],
+      queries: [{ expr: `min by (node, name) (${selector("fluentbit_output_chunk_available_capacity_percent")})`, legend: "{{node}} {{name}}" }],
     },
     {
       title: "Buffered chunks",
       description: "Chunks in the filesystem buffer: up (in memory) and down (on disk only).",
       unit: "short",
       queries: [
-        { expr: `sum by (node) (${vectorSelector("fluentbit_storage_fs_chunks_up", ns)})`, legend: "up {{node}}" },
-        { expr: `sum by (node) (${vectorSelector("fluentbit_storage_fs_chunks_down", ns)})`, legend: "down {{node}}" },
+        { expr: `sum by (node) (${selector("fluentbit_storage_fs_chunks_up")})`, legend: "up {{node}}" },
+        { expr: `sum by (node) (${selector("fluentbit_storage_fs_chunks_down")})`, legend: "down {{node}}" },
       ],
     },
   ];

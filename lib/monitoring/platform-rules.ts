@@ -8,9 +8,18 @@ export interface PlatformScope {
   readonly fluentBitNamespace?: string;
 }
 
-/** A PromQL vector selector with exact-match labels, each value quoted as a PromQL string. */
-export function vectorSelector(metric: string, labels: Readonly<Record<string, string>>): string {
-  const matchers = Object.entries(labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+/** A PromQL string literal: double-quoted (JSON's escapes, which PromQL shares), or single-quoted. */
+function promqlString(value: string, quote: '"' | "'"): string {
+  return quote === '"' ? JSON.stringify(value) : `'${value.replace(/[\\']/g, "\\$&")}'`;
+}
+
+/**
+ * A PromQL vector selector with exact-match labels, each value quoted as a PromQL string.
+ * @param quote the quote of the values: `'` for text that is embedded in JSON again (a dashboard), where a `"` would
+ *   be escaped as `\"`, and cdktf's HCL writer drops the backslash of an escaped quote (`cdktf synth --hcl`)
+ */
+export function vectorSelector(metric: string, labels: Readonly<Record<string, string>>, quote: '"' | "'" = '"'): string {
+  const matchers = Object.entries(labels).map(([name, value]) => `${name}=${promqlString(value, quote)}`);
   return matchers.length === 0 ? metric : `${metric}{${matchers.join(", ")}}`;
 }
 
