@@ -80,6 +80,7 @@ export type { KubePrometheusStack, MonitoringStack, ResolvedMonitoringStack, Sta
 export { resolvePlatformMonitoringProps } from "./monitoring/props";
 export type { MonitoredFluentBit, MonitoredLoki, MonitoringOptions, PlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
 export { FLUENT_BIT_DASHBOARD_FILE, PlatformMonitoring, PROMETHEUS_OPERATOR_API_VERSION, prometheusRuleSpecGroups } from "./monitoring/monitoring";
+export type { OperatorObject } from "./monitoring/monitoring";
 export {
   ALERT_SEVERITIES,
   checkPromQLExpression,

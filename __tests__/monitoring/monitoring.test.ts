@@ -6,17 +6,17 @@ import { FLUENT_BIT_METRICS_PATH } from "../../lib/fluent-bit/config";
 import { FLUENT_BIT_DASHBOARD_FILE } from "../../lib/monitoring/monitoring";
 import { findPromQLSyntaxError } from "../../lib/monitoring/promql";
 import { Json } from "../support/json";
-import { synthStack } from "../support/synth";
+import { manifestObject, Synthesized, synthStack } from "../support/synth";
 
 const BASE: LokiStackProps = { clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" } };
 const KPS: LokiStackProps = { ...BASE, monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } } };
 /** Kinds that exist only where the Prometheus Operator's CRDs are installed. */
 const OPERATOR_KINDS = ["ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig"];
 
-const synth = (props: LokiStackProps): { json: Json; stack: LokiStack } => synthStack(props);
+const synth = (props: LokiStackProps): { json: Synthesized; stack: LokiStack } => synthStack(props);
 const values = (json: Json): Json => parse((Object.values(json.resource.helm_release) as Json[])[0].values[0]);
-const manifests = (json: Json): Json[] => (Object.values(json.resource.kubernetes_manifest ?? {}) as Json[]).map((m) => m.manifest);
-const manifestOf = (json: Json, kind: string): Json => {
+const manifests = (json: Synthesized): Json[] => (Object.values(json.resource.kubernetes_manifest ?? {}) as Json[]).map((m) => manifestObject(m));
+const manifestOf = (json: Synthesized, kind: string): Json => {
   const found = manifests(json).filter((m) => m.kind === kind);
   expect(found).toHaveLength(1);
   return found[0];
@@ -224,6 +224,8 @@ describe("text Terraform would read as a template", () => {
   test("given the PrometheusRule and the dashboard, then no ${ or %{ appears (Prometheus templates use {{ }})", () => {
     const { json } = synth(KPS);
     expect(JSON.stringify(manifestOf(json, "PrometheusRule"))).not.toMatch(/\$\{|%\{/);
+    // The manifests are one yamldecode expression each: nothing in them but that one interpolation.
+    for (const manifest of Object.values(json.resource.kubernetes_manifest)) expect((String(manifest.manifest).match(/\$\{/g) ?? []).length).toBe(1);
     expect(JSON.stringify(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.data)).not.toMatch(/\$\{|%\{/);
   });
 

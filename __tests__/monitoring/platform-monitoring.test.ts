@@ -1,8 +1,7 @@
 import { ConfigError } from "../../lib/core/validation";
 import { PlatformMonitoring } from "../../lib/monitoring/monitoring";
 import { MonitoredFluentBit, PlatformMonitoringProps, resolvePlatformMonitoringProps } from "../../lib/monitoring/props";
-import { Json } from "../support/json";
-import { synthPart } from "../support/synth";
+import { manifestObject, synthPart, Synthesized } from "../support/synth";
 
 /** The agents as the stack hands them over: plain data. */
 const FLUENT_BIT: MonitoredFluentBit = {
@@ -18,7 +17,7 @@ const KPS_PROPS: PlatformMonitoringProps = {
 };
 
 /** Builds the part alone, under the ID the stack gives it, and returns its Terraform JSON. */
-function synth(props: PlatformMonitoringProps): Json {
+function synth(props: PlatformMonitoringProps): Synthesized {
   return JSON.parse(
     synthPart((scope) => {
       new PlatformMonitoring(scope, "Monitoring", props);
@@ -35,7 +34,7 @@ describe("PlatformMonitoring on its own, with kube-prometheus-stack", () => {
   });
 
   test("given the agents' labels as plain data, then the PodMonitor selects exactly those", () => {
-    const podMonitor = json.resource.kubernetes_manifest.fluent_bit_pod_monitor.manifest;
+    const podMonitor = manifestObject(json.resource.kubernetes_manifest.fluent_bit_pod_monitor);
     expect(podMonitor.spec.selector.matchLabels).toEqual(FLUENT_BIT.podSelectorLabels);
     expect(podMonitor.spec.podMetricsEndpoints[0]).toMatchObject({ port: "http", path: "/api/v2/metrics/prometheus", interval: "15s" });
     expect(podMonitor.metadata.labels.release).toBe("kps");
@@ -47,6 +46,23 @@ describe("PlatformMonitoring on its own, with kube-prometheus-stack", () => {
 
   test("given no Grafana namespace, then the dashboard goes to kube-prometheus-stack's namespace", () => {
     expect(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.metadata.namespace).toBe("monitoring");
+  });
+});
+
+describe("PlatformMonitoring with text Terraform would read as escapes or templates", () => {
+  // A user rule with a regexp escape, quotes, and text that looks like Terraform interpolation and directives.
+  const rule = {
+    alert: "LokiPush5xx",
+    expr: 'sum(rate(loki_request_duration_seconds_count{route=~"loki_api_v1_push", status_code=~"5\\d\\d"}[5m])) > 0',
+    for: "5m",
+    labels: { severity: "warning" },
+    annotations: { summary: 'Pushes fail with "5xx"', description: "Not ${a.reference} nor %{ if x }; read {{ $labels.pod }}'s log.\nThen retry." },
+  } as const;
+
+  test("given such a user rule, then the manifest Terraform decodes carries it unchanged", () => {
+    const json = synth({ ...KPS_PROPS, ruleGroups: [{ name: "mine", rules: [rule] }] });
+    const groups = manifestObject(json.resource.kubernetes_manifest.loki_platform_rules).spec.groups;
+    expect(groups[groups.length - 1]).toEqual({ name: "mine", rules: [rule] });
   });
 });
 

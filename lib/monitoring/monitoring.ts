@@ -1,6 +1,8 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { stringify } from "yaml";
 import { fluentBitDashboard, GrafanaDashboard } from "./dashboards";
 import { platformRuleGroups } from "./platform-rules";
 import { PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./props";
@@ -10,6 +12,35 @@ import { isPrometheusAlertingRule, PrometheusRule, PrometheusRuleGroup } from ".
 export const PROMETHEUS_OPERATOR_API_VERSION = "monitoring.coreos.com/v1";
 /** Key of the Fluent Bit dashboard in its ConfigMap; the sidecar writes it to Grafana's dashboards folder. */
 export const FLUENT_BIT_DASHBOARD_FILE = "fluent-bit.json";
+
+/** A Kubernetes object for the Prometheus Operator, as typed data. */
+export interface OperatorObject {
+  readonly apiVersion: typeof PROMETHEUS_OPERATOR_API_VERSION;
+  readonly kind: "PodMonitor" | "PrometheusRule";
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Text as a Terraform string literal inside an expression. cdktf's rawString escapes quotes, newlines and `${`, but
+ * not backslashes or `%{`, which Terraform would read as an escape or a template directive.
+ */
+function terraformLiteral(text: string): string {
+  return Fn.rawString(text.replace(/\\/g, "\\\\").replace(/%\{/g, "%%{"));
+}
+
+/**
+ * A `kubernetes_manifest` whose object is written once as YAML and read back by Terraform's `yamldecode`:
+ * `manifest = "${yamldecode("<the YAML>")}"`. Written inline as an object, a list inside it comes out of
+ * `cdktf synth --hcl` as a map keyed "0", "1", ... (hashicorp/terraform-cdk#3717), a PodMonitor Kubernetes refuses;
+ * one expression is written alike in Terraform JSON and HCL.
+ */
+function operatorManifest(scope: Construct, id: string, object: OperatorObject, dependsOn: readonly ITerraformDependable[]): Manifest {
+  return new Manifest(scope, id, {
+    manifest: Token.asAny(Fn.yamldecode(terraformLiteral(stringify(object)))),
+    dependsOn: dependsOn.length > 0 ? [...dependsOn] : undefined,
+  });
+}
 
 /** One rule as a PrometheusRule lists it: unset fields left out. */
 function ruleObject(rule: PrometheusRule): Record<string, unknown> {
@@ -36,8 +67,12 @@ export function prometheusRuleSpecGroups(groups: readonly PrometheusRuleGroup[])
 export class PlatformMonitoring extends Construct {
   /** The Fluent Bit PodMonitor, with operator objects and Fluent Bit. */
   public readonly podMonitor?: Manifest;
+  /** The PodMonitor's object, as the manifest carries it. */
+  public readonly podMonitorObject?: OperatorObject;
   /** The platform's PrometheusRule, with operator objects. */
   public readonly prometheusRule?: Manifest;
+  /** The PrometheusRule's object, as the manifest carries it. */
+  public readonly prometheusRuleObject?: OperatorObject;
   /** The Fluent Bit dashboard ConfigMap, with dashboards and Fluent Bit. */
   public readonly fluentBitDashboardConfigMap?: ConfigMapV1;
   /** Every rule group the PrometheusRule carries: the platform's, then the user's. */
@@ -62,37 +97,33 @@ export class PlatformMonitoring extends Construct {
 
     if (monitoring.operatorObjects) {
       if (fluentBit) {
-        this.podMonitor = new Manifest(this, "FluentBitPodMonitor", {
-          manifest: {
-            apiVersion: PROMETHEUS_OPERATOR_API_VERSION,
-            kind: "PodMonitor",
-            metadata: { name: "fluent-bit", namespace: fluentBit.namespace, labels: forPrometheus },
-            spec: {
-              selector: { matchLabels: { ...fluentBit.podSelectorLabels } },
-              namespaceSelector: { matchNames: [fluentBit.namespace] },
-              podMetricsEndpoints: [
-                {
-                  port: fluentBit.metricsPortName,
-                  path: fluentBit.metricsPath,
-                  interval: monitoring.scrapeInterval,
-                  // The node's name on every series, so alerts and the dashboard say which node's logs are at risk.
-                  relabelings: [{ action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" }],
-                },
-              ],
-            },
-          },
-          dependsOn: monitoring.fluentBitDependsOn.length > 0 ? [...monitoring.fluentBitDependsOn] : undefined,
-        });
-      }
-      this.prometheusRule = new Manifest(this, "PrometheusRule", {
-        manifest: {
+        this.podMonitorObject = {
           apiVersion: PROMETHEUS_OPERATOR_API_VERSION,
-          kind: "PrometheusRule",
-          metadata: { name: `${loki.fullname}-platform`, namespace: loki.namespace, labels: forPrometheus },
-          spec: { groups: prometheusRuleSpecGroups(this.ruleGroups) },
-        },
-        dependsOn: monitoring.lokiDependsOn.length > 0 ? [...monitoring.lokiDependsOn] : undefined,
-      });
+          kind: "PodMonitor",
+          metadata: { name: "fluent-bit", namespace: fluentBit.namespace, labels: forPrometheus },
+          spec: {
+            selector: { matchLabels: { ...fluentBit.podSelectorLabels } },
+            namespaceSelector: { matchNames: [fluentBit.namespace] },
+            podMetricsEndpoints: [
+              {
+                port: fluentBit.metricsPortName,
+                path: fluentBit.metricsPath,
+                interval: monitoring.scrapeInterval,
+                // The node's name on every series, so alerts and the dashboard say which node's logs are at risk.
+                relabelings: [{ action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" }],
+              },
+            ],
+          },
+        };
+        this.podMonitor = operatorManifest(this, "FluentBitPodMonitor", this.podMonitorObject, monitoring.fluentBitDependsOn);
+      }
+      this.prometheusRuleObject = {
+        apiVersion: PROMETHEUS_OPERATOR_API_VERSION,
+        kind: "PrometheusRule",
+        metadata: { name: `${loki.fullname}-platform`, namespace: loki.namespace, labels: forPrometheus },
+        spec: { groups: prometheusRuleSpecGroups(this.ruleGroups) },
+      };
+      this.prometheusRule = operatorManifest(this, "PrometheusRule", this.prometheusRuleObject, monitoring.lokiDependsOn);
     }
 
     if (monitoring.dashboards && fluentBit) {
