@@ -8,6 +8,7 @@ import { LokiDatasource } from "./grafana/loki-datasource";
 import { EksCluster } from "./identity/eks-cluster";
 import { LokiRole } from "./identity/loki-role";
 import { LokiRelease } from "./loki/loki-release";
+import { releaseRequests } from "./loki/sizing";
 import { deriveNames, Names } from "./names";
 import { LokiStackProps, resolveSettings, ResolvedSettings } from "./settings";
 import { LogBuckets } from "./storage/log-buckets";
@@ -96,13 +97,21 @@ export class LokiStack extends TerraformStack {
     this.loki = new LokiRelease(this, "Loki", { settings, names, buckets: this.buckets, role: this.role });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
     new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
+    new TerraformOutput(this, "loki_requests", {
+      value: releaseRequests(this.loki.values),
+      description: "CPU (cores) and memory (GiB) the Loki release requests: every pod it runs once, plus the canary on each node",
+    });
 
     if (settings.fluentBit.enabled) {
       this.fluentBit = new FluentBit(this, "FluentBit", { settings: settings.fluentBit, names });
     }
 
     if (settings.grafana.enabled) {
-      this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", { settings: settings.grafana, names });
+      this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", {
+        settings: settings.grafana,
+        names,
+        queryTimeoutSeconds: settings.sizing.limits.queryTimeoutSeconds,
+      });
     }
   }
 }

@@ -1,7 +1,8 @@
 import { checkRuleGroups } from "./loki/rules/logql";
 import { LOKI_CHART_NAME } from "./names";
 import { RuleGroup } from "./loki/rules/rules";
-import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
+import { checkRulerTenant, checkValuesOverrides, COMPONENT_RESOURCES } from "./loki/values";
+import { compactorVolumeSize as compactorVolumeFor, resolveSizing, ResolvedSizing, SizingProps, tierPreset, walVolumeSize } from "./loki/sizing";
 import {
   check,
   checkBucketName,
@@ -89,6 +90,14 @@ export interface FluentBitSettings {
   readonly extraOutputs?: readonly Readonly<Record<string, unknown>>[];
   /** Requests and limits of the agent's container. @default see FluentBitResources */
   readonly resources?: FluentBitResources;
+  /**
+   * Read files already on the node from their start when the agent first sees them (first rollout, new node).
+   * Off: the first rollout ships only lines written after it, instead of every container's last 10 MiB at once.
+   * Files created later and restarts (offsets DB) are unaffected. @default false
+   */
+  readonly readFromHead?: boolean;
+  /** Add pod annotations to the record (they never reach the stored line; only extra filters could use them). @default false */
+  readonly annotations?: boolean;
 }
 
 /** Requests and limits of the Fluent Bit container, as Kubernetes quantities. */
@@ -117,7 +126,7 @@ export interface GrafanaSettings {
 }
 
 /** Everything a LokiStack can be told. Only `clusterName` is required. */
-export interface LokiStackProps {
+export interface LokiStackProps extends SizingProps {
   /** Name of the existing EKS cluster. */
   readonly clusterName: string;
   /** AWS region of the cluster and the buckets. @default "ap-northeast-1" */
@@ -171,7 +180,7 @@ export interface LokiStackProps {
   /** Release revisions Helm keeps. @default 10 */
   readonly helmMaxHistory?: number;
 
-  /** Component sizing preset. @default "reference" */
+  /** Component sizing preset; with ingestGbPerDay only "production" (the tiers are production-shaped). @default "reference", or "production" with ingestGbPerDay */
   readonly size?: LokiSize;
   /** Replica overrides per component, on top of the preset. @default the preset's */
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
@@ -308,6 +317,8 @@ export interface ResolvedSettings {
   readonly valuesOverrides: Readonly<Record<string, unknown>>;
   readonly fluentBit: ResolvedFluentBitSettings;
   readonly grafana: Required<GrafanaSettings>;
+  /** Declared ingest volume, its tier, component resources and Loki's limits (lib/loki/sizing.ts). */
+  readonly sizing: ResolvedSizing;
 }
 
 const S3_ONLY_PROPS = [
@@ -492,9 +503,11 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
   const helmMaxHistory = props.helmMaxHistory ?? 10;
   checkInteger("helmMaxHistory", helmMaxHistory, 1, 100);
 
-  const size = props.size ?? "reference";
+  const size = props.size ?? (props.ingestGbPerDay !== undefined ? "production" : "reference");
   check(size === "reference" || size === "production", "size", size, '"reference" or "production"');
-  const preset = SIZE_PRESETS[size];
+  // A declared ingest volume picks one of Grafana's tiers: replicas, resources, caches, volumes and limits.
+  const sizing = resolveSizing(props, size, retentionPeriod, COMPONENT_RESOURCES);
+  const preset = sizing.tier ? { ...SIZE_PRESETS.production, ...tierPreset(sizing.tier) } : SIZE_PRESETS[size];
   for (const key of Object.keys(props.replicas ?? {})) {
     check((LOKI_COMPONENTS as readonly string[]).includes(key), `replicas.${key}`, key, `one of ${LOKI_COMPONENTS.join(", ")}`);
   }
@@ -532,9 +545,9 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
   checkInteger("resultsCacheMemoryMb", resultsCacheMemoryMb, 64, 65536);
 
   if (props.storageClass !== undefined) checkDnsSubdomain("storageClass", props.storageClass);
-  const ingesterVolumeSize = props.ingesterVolumeSize ?? "10Gi";
+  const ingesterVolumeSize = props.ingesterVolumeSize ?? walVolumeSize(sizing.ingestGbPerDay, replicationFactor, replicas.ingester);
   checkQuantity("ingesterVolumeSize", ingesterVolumeSize);
-  const compactorVolumeSize = props.compactorVolumeSize ?? "10Gi";
+  const compactorVolumeSize = props.compactorVolumeSize ?? compactorVolumeFor(sizing.ingestGbPerDay, retentionDays);
   checkQuantity("compactorVolumeSize", compactorVolumeSize);
 
   const alertmanagerUrl = props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL;
@@ -562,7 +575,11 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
       cpuLimit: fb.resources?.cpuLimit ?? "1",
       memoryLimit: fb.resources?.memoryLimit ?? "512Mi",
     },
+    readFromHead: fb.readFromHead ?? false,
+    annotations: fb.annotations ?? false,
   };
+  check(typeof fluentBit.readFromHead === "boolean", "fluentBit.readFromHead", fluentBit.readFromHead, "true or false");
+  check(typeof fluentBit.annotations === "boolean", "fluentBit.annotations", fluentBit.annotations, "true or false");
   checkDnsLabel("fluentBit.namespace", fluentBit.namespace);
   check(
     fluentBit.namespace !== namespace,
@@ -627,5 +644,6 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     valuesOverrides,
     fluentBit,
     grafana,
+    sizing,
   };
 }

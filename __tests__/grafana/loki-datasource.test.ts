@@ -9,6 +9,7 @@ import {
   TENANT_HEADER,
 } from "../../lib/grafana/loki-datasource";
 import { LokiStack } from "../../lib/loki-stack";
+import { DEFAULT_QUERY_TIMEOUT_SECONDS, GRAFANA_TIMEOUT_MARGIN_SECONDS } from "../../lib/loki/sizing";
 import { deriveNames, Names } from "../../lib/names";
 import { LokiStackProps, resolveSettings } from "../../lib/settings";
 
@@ -58,7 +59,7 @@ describe("LokiDatasource defaults", () => {
 
   test("given auth off (the default), then no tenant header and no secure data are sent", () => {
     const [datasource] = provisioning.datasources;
-    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: 60 });
+    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: DEFAULT_QUERY_TIMEOUT_SECONDS + GRAFANA_TIMEOUT_MARGIN_SECONDS });
     expect(datasource).not.toHaveProperty("secureJsonData");
     expect(configMap.data[DATASOURCE_FILE_NAME]).not.toMatch(/httpHeader|X-Scope-OrgID|fake/);
   });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { LOKI_PUSH_PATH, Names } from "../names";
 import { ResolvedFluentBitSettings } from "../settings";
+import { MERGED_LOG_KEY, REMOVED_KEYS, removeKeysList } from "./lines";
 
 /** Port of Fluent Bit's HTTP server: health, metrics and the probes. */
 export const FLUENT_BIT_HTTP_PORT = 2020;
@@ -89,6 +90,8 @@ export interface KubernetesFilter {
   readonly "k8s-logging.parser": OnOff;
   readonly "k8s-logging.exclude": OnOff;
   readonly buffer_size: string;
+  readonly annotations: OnOff;
+  readonly merge_log_key: string;
 }
 
 /** The `loki` output. @see https://docs.fluentbit.io/manual/4.0/pipeline/outputs/loki */
@@ -103,6 +106,8 @@ export interface LokiOutput {
   readonly labels: string;
   readonly structured_metadata: string;
   readonly line_format: "json";
+  readonly remove_keys: string;
+  readonly drop_single_key: "raw";
   readonly compress: "gzip";
   readonly retry_limit: "no_limits";
   readonly "storage.total_limit_size": string;
@@ -201,8 +206,8 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
     db: state.db,
     // One agent per node owns the DB; the rolling update never runs two (maxSurge 0).
     "db.locking": true,
-    // A file first seen (new node, new pod) is read from its start, so lines written before the agent saw it are kept.
-    read_from_head: true,
+    // Off by default: see fluentBit.readFromHead and README "Recovery window". Offsets in the DB still win.
+    read_from_head: settings.readFromHead,
     refresh_interval: 10,
     skip_long_lines: "on",
     // With filesystem storage the input is never paused at this limit: new chunks go to disk instead.
@@ -220,6 +225,9 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
     // No cap on the API response: a pod larger than the 32k default would lose its metadata, and with it
     // its namespace label. The API server already bounds an object's size.
     buffer_size: "0",
+    // Lean lines (lib/fluent-bit/lines.ts): annotations only on request; a JSON log's fields nested under one key.
+    annotations: settings.annotations ? "on" : "off",
+    merge_log_key: MERGED_LOG_KEY,
   };
 
   const loki: LokiOutput = {
@@ -232,6 +240,9 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
     labels: keyValueList(STREAM_LABELS),
     structured_metadata: keyValueList(STRUCTURED_METADATA),
     line_format: "json",
+    // Labels and structured metadata are read from the whole record first; the stored line is the message.
+    remove_keys: removeKeysList(REMOVED_KEYS),
+    drop_single_key: "raw",
     compress: "gzip",
     // Retry until Loki takes the chunk; only the buffer limit below ever drops data (the oldest chunk first).
     retry_limit: "no_limits",

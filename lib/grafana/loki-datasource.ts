@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { Names } from "../names";
 import { ResolvedSettings } from "../settings";
+import { DEFAULT_QUERY_TIMEOUT_SECONDS, grafanaTimeoutSeconds } from "../loki/sizing";
 
 /**
  * The label the kube-prometheus-stack Grafana sidecar selects data source ConfigMaps by
@@ -46,8 +47,9 @@ export interface DatasourceProvisioning {
  * the agents write under. Pure: no cdktf.
  * @see https://grafana.com/docs/grafana/latest/datasources/loki/configure/#provision-the-data-source
  */
-export function lokiDatasourceProvisioning(names: Names): DatasourceProvisioning {
-  const jsonData = { maxLines: 1000, timeout: 60 };
+export function lokiDatasourceProvisioning(names: Names, queryTimeoutSeconds = DEFAULT_QUERY_TIMEOUT_SECONDS): DatasourceProvisioning {
+  // Grafana waits longer than Loki's query timeout, so a long query ends with Loki's answer, not Grafana's.
+  const jsonData = { maxLines: 1000, timeout: grafanaTimeoutSeconds(queryTimeoutSeconds) };
   const datasource: DatasourceEntry = {
     name: LOKI_DATASOURCE_NAME,
     type: "loki",
@@ -71,6 +73,8 @@ export interface LokiDatasourceProps {
   readonly settings: ResolvedSettings["grafana"];
   /** Shared names: the query URL and the tenant. */
   readonly names: Names;
+  /** Loki's query timeout (limits.queryTimeoutSeconds); the data source's timeout derives from it. @default DEFAULT_QUERY_TIMEOUT_SECONDS */
+  readonly queryTimeoutSeconds?: number;
 }
 
 /**
@@ -96,7 +100,7 @@ export class LokiDatasource extends Construct {
   constructor(scope: Construct, id: string, props: LokiDatasourceProps) {
     super(scope, id);
     const { settings, names } = props;
-    this.provisioning = lokiDatasourceProvisioning(names);
+    this.provisioning = lokiDatasourceProvisioning(names, props.queryTimeoutSeconds);
     this.configMapName = `${names.fullname}-grafana-datasource`;
     this.namespace = settings.namespace;
     this.datasourceUid = this.provisioning.datasources[0].uid;

@@ -3,6 +3,7 @@ import type { Names } from "../names";
 import type { LokiComponent, ResolvedSettings } from "../settings";
 import { ConfigError } from "../core/validation";
 import { ruleFiles } from "./rules/alert-rules";
+import { sizedValues } from "./sizing";
 
 /** CPU and memory of one container, as Kubernetes quantities. */
 export interface ContainerResources {
@@ -305,7 +306,8 @@ export function buildLokiValues(inputs: LokiValuesInputs): LokiValues {
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
-  return deepMerge(values, settings.valuesOverrides);
+  // The declared size's resources, caches and Loki limits (lib/loki/sizing.ts), then the user's overrides.
+  return deepMerge(deepMerge(values, sizedValues(settings.sizing)), settings.valuesOverrides);
 }
 
 /** A chart value the stack derives from one setting, and what to do instead of overriding it. */
