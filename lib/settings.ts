@@ -512,7 +512,8 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     check((LOKI_COMPONENTS as readonly string[]).includes(key), `replicas.${key}`, key, `one of ${LOKI_COMPONENTS.join(", ")}`);
   }
   const replicas = { ...preset.replicas, ...props.replicas };
-  for (const component of LOKI_COMPONENTS) checkInteger(`replicas.${component}`, replicas[component], 1, 100);
+  // Up to 1000: Grafana's largest tier runs 250 queriers.
+  for (const component of LOKI_COMPONENTS) checkInteger(`replicas.${component}`, replicas[component], 1, 1000);
   check(
     replicas.compactor === 1,
     "replicas.compactor",

@@ -1,0 +1,77 @@
+import { parse } from "yaml";
+import { buildFluentBitConfig, renderFluentBitConfig } from "../../lib/fluent-bit/config";
+import { lineBytes, MERGED_LOG_KEY, PREVIOUS_SHAPE, shapeOf, storedLine, TYPICAL_LINES } from "../../lib/fluent-bit/lines";
+import { deriveNames } from "../../lib/names";
+import { LokiStackProps, resolveSettings } from "../../lib/settings";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function build(props: Partial<LokiStackProps> = {}) {
+  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
+  const config = buildFluentBitConfig(settings.fluentBit, deriveNames(settings));
+  return { config, parsed: parse(renderFluentBitConfig(config)) as Json };
+}
+
+const find = (list: Json[], name: string): Json => list.find((s) => s.name === name)!;
+const [PLAIN, JSON_LINE] = TYPICAL_LINES;
+
+describe("lean stored lines", () => {
+  const { config, parsed } = build();
+  const output = find(parsed.pipeline.outputs, "loki");
+  const filter = find(parsed.pipeline.filters, "kubernetes");
+
+  test("given defaults, then the output removes the kubernetes map, stream, _p and time, and unwraps the one key left", () => {
+    expect(output.remove_keys.split(/,\s*/)).toEqual(expect.arrayContaining(["kubernetes", "stream", "_p", "time"]));
+    expect(output.drop_single_key).toBe("raw");
+    expect(output.line_format).toBe("json");
+  });
+
+  test("given defaults, then labels and structured metadata are still read from the kubernetes map the line drops", () => {
+    // out_loki 4.0.1 packs labels and structured metadata from the original record; remove_keys acts on a copy.
+    expect(output.labels).toMatch(/namespace=\$kubernetes\['namespace_name'\]/);
+    expect(output.structured_metadata).toBe("pod=$kubernetes['pod_name'], node=$kubernetes['host']");
+  });
+
+  test("given defaults, then annotations are off and a JSON log's fields are nested under one key", () => {
+    expect(filter.annotations).toBe("off");
+    expect(filter.merge_log_key).toBe(MERGED_LOG_KEY);
+    expect(filter.merge_log).toBe("on");
+    expect(filter.keep_log).toBe("off");
+  });
+
+  test("given fluentBit.annotations, then the filter adds them again", () => {
+    expect(find(build({ fluentBit: { annotations: true } }).parsed.pipeline.filters, "kubernetes").annotations).toBe("on");
+  });
+
+  test("given a plain-text container line, then the stored line is the message itself", () => {
+    expect(storedLine(PLAIN, shapeOf(config))).toBe(PLAIN.log);
+  });
+
+  test("given a JSON container line, then the stored line is the application's JSON, with its own fields only", () => {
+    expect(JSON.parse(storedLine(JSON_LINE, shapeOf(config)))).toEqual(JSON.parse(JSON_LINE.log));
+  });
+
+  test("given an application field named like a removed key, then it is kept", () => {
+    const line = { ...JSON_LINE, log: '{"msg":"x","stream":"orders","time":"t"}' };
+    expect(JSON.parse(storedLine(line, shapeOf(config)))).toEqual({ msg: "x", stream: "orders", time: "t" });
+  });
+
+  test("given the previous shape, then every line carried the pod's metadata, several times the message", () => {
+    for (const sample of TYPICAL_LINES) {
+      const before = storedLine(sample, PREVIOUS_SHAPE);
+      expect(before).toContain('"kubernetes"');
+      expect(before).toContain('"annotations"');
+      expect(lineBytes(before)).toBeGreaterThan(5 * lineBytes(storedLine(sample, shapeOf(config))));
+    }
+  });
+});
+
+describe("read_from_head", () => {
+  test("given defaults, then the first rollout ships only new lines", () => {
+    expect(find(build().parsed.pipeline.inputs, "tail").read_from_head).toBe(false);
+  });
+
+  test("given fluentBit.readFromHead, then files already on the node are read from their start", () => {
+    expect(find(build({ fluentBit: { readFromHead: true } }).parsed.pipeline.inputs, "tail").read_from_head).toBe(true);
+  });
+});
