@@ -90,12 +90,6 @@ export interface FluentBitSettings {
   readonly extraOutputs?: readonly Readonly<Record<string, unknown>>[];
   /** Requests and limits of the agent's container. @default see FluentBitResources */
   readonly resources?: FluentBitResources;
-  /**
-   * Read files already on the node from their start when the agent first sees them (first rollout, new node).
-   * Off: the first rollout ships only lines written after it, instead of every container's last 10 MiB at once.
-   * Files created later and restarts (offsets DB) are unaffected. @default false
-   */
-  readonly readFromHead?: boolean;
   /** Add pod annotations to the record (they never reach the stored line; only extra filters could use them). @default false */
   readonly annotations?: boolean;
 }
@@ -576,10 +570,8 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
       cpuLimit: fb.resources?.cpuLimit ?? "1",
       memoryLimit: fb.resources?.memoryLimit ?? "512Mi",
     },
-    readFromHead: fb.readFromHead ?? false,
     annotations: fb.annotations ?? false,
   };
-  check(typeof fluentBit.readFromHead === "boolean", "fluentBit.readFromHead", fluentBit.readFromHead, "true or false");
   check(typeof fluentBit.annotations === "boolean", "fluentBit.annotations", fluentBit.annotations, "true or false");
   checkDnsLabel("fluentBit.namespace", fluentBit.namespace);
   check(

@@ -67,11 +67,7 @@ describe("lean stored lines", () => {
 });
 
 describe("read_from_head", () => {
-  test("given defaults, then the first rollout ships only new lines", () => {
-    expect(find(build().parsed.pipeline.inputs, "tail").read_from_head).toBe(false);
-  });
-
-  test("given fluentBit.readFromHead, then files already on the node are read from their start", () => {
-    expect(find(build({ fluentBit: { readFromHead: true } }).parsed.pipeline.inputs, "tail").read_from_head).toBe(true);
+  test("given defaults, then every file the agent has no offset for is read from its start, new pods' first lines included", () => {
+    expect(find(build().parsed.pipeline.inputs, "tail").read_from_head).toBe(true);
   });
 });

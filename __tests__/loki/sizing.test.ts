@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigError } from "../../lib/core/validation";
 import { DATASOURCE_FILE_NAME } from "../../lib/grafana/loki-datasource";
@@ -8,6 +10,8 @@ import {
   defaultLimits,
   INGEST_TIERS,
   LIMIT_KEYS,
+  LOKI_MAX_CHUNK_AGE_HOURS,
+  RECOVERY_WINDOW_HOURS,
   LIMIT_TO_REQUEST,
   LOKI_DEFAULT_LIMITS,
   memoryQuantity,
@@ -324,11 +328,29 @@ describe("bad sizing input", () => {
     fails({ valuesOverrides }, message);
   });
 
-  test("fails on fluentBit.readFromHead that is not a boolean", () => {
-    fails({ fluentBit: { readFromHead: "yes" as never } }, /^fluentBit.readFromHead must be true or false \(got "yes"\)/);
-  });
-
   test("fails on fluentBit.annotations that is not a boolean", () => {
     fails({ fluentBit: { annotations: 1 as never } }, /^fluentBit.annotations must be true or false \(got 1\)/);
+  });
+});
+
+describe("README", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+
+  test.each([
+    ['`size: "reference"` (default)', {}],
+    ['`size: "production"`', { size: "production" as const }],
+    ["`ingestGbPerDay` below 3000", { ingestGbPerDay: 1 }],
+    ["`ingestGbPerDay` 3000 to 29999", { ingestGbPerDay: 3_000 }],
+    ["`ingestGbPerDay` 30000 and up", { ingestGbPerDay: 30_000 }],
+  ])("given %s, then the README's totals are what the stack reports", (row, props) => {
+    const { values } = build(props);
+    const { cpu_cores, memory_gib } = releaseRequests(values);
+    expect(readme).toContain(`| ${row} | ${cpu_cores} | ${memory_gib} |`);
+  });
+
+  test("given Loki's max_chunk_age, then the README states the recovery window in one sentence with its number", () => {
+    expect(RECOVERY_WINDOW_HOURS).toBe(LOKI_MAX_CHUNK_AGE_HOURS / 2);
+    const section = readme.split("## Recovery window")[1].split("\n## ")[0];
+    expect(section).toMatch(new RegExp(`no line is lost in an outage of up to ${RECOVERY_WINDOW_HOURS} hour`));
   });
 });

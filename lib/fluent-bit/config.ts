@@ -206,8 +206,11 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
     db: state.db,
     // One agent per node owns the DB; the rolling update never runs two (maxSurge 0).
     "db.locking": true,
-    // Off by default: see fluentBit.readFromHead and README "Recovery window". Offsets in the DB still win.
-    read_from_head: settings.readFromHead,
+    // A file first seen (new node, new pod) is read from its start, so lines written before the agent saw it are kept.
+    // Off would seek every file without a DB offset to its end, new pods and rotated files included, dropping
+    // their first lines (in_tail set_file_position). The first rollout's backlog drains under the limits:
+    // see README "Recovery window".
+    read_from_head: true,
     refresh_interval: 10,
     skip_long_lines: "on",
     // With filesystem storage the input is never paused at this limit: new chunks go to disk instead.
