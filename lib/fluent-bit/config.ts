@@ -228,7 +228,8 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
     // No cap on the API response: a pod larger than the 32k default would lose its metadata, and with it
     // its namespace label. The API server already bounds an object's size.
     buffer_size: "0",
-    // Lean lines (lib/fluent-bit/lines.ts): annotations only on request; a JSON log's fields nested under one key.
+    // Lean lines (lib/fluent-bit/lines.ts): annotations only on request (the fluentbit.io/ ones that k8s-logging reads
+    // are honoured either way); a JSON log's fields nested under one key.
     annotations: settings.annotations ? "on" : "off",
     merge_log_key: MERGED_LOG_KEY,
   };
