@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { buildFluentBitConfig, renderFluentBitConfig } from "../../lib/fluent-bit/config";
 import { lineBytes, MERGED_LOG_KEY, PREVIOUS_SHAPE, shapeOf, storedLine, TYPICAL_LINES } from "../../lib/fluent-bit/lines";
@@ -69,5 +71,18 @@ describe("lean stored lines", () => {
 describe("read_from_head", () => {
   test("given defaults, then every file the agent has no offset for is read from its start, new pods' first lines included", () => {
     expect(find(build().parsed.pipeline.inputs, "tail").read_from_head).toBe(true);
+  });
+});
+
+describe("README", () => {
+  test("given the typical lines, then the README's byte counts are what the synthesized config stores", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.split("## Lean log lines")[1].split("\n## ")[0];
+    const { config } = build();
+    for (const sample of TYPICAL_LINES) {
+      expect(section).toContain(`\`${sample.log}\` (${lineBytes(sample.log)} bytes)`);
+      expect(section).toContain(`(${lineBytes(storedLine(sample, PREVIOUS_SHAPE))} bytes)`);
+      expect(lineBytes(storedLine(sample, shapeOf(config)))).toBe(lineBytes(sample.log));
+    }
   });
 });

@@ -42,8 +42,8 @@ export interface TierSpec {
 /**
  * Grafana's three tiers, copied from the guide's tables (replicas "Base Replicas", requests "CPU Request" and
  * "Memory Request (Gi)"). The guide has no ruler row and says the rule evaluators can "be sized the same along
- * with queriers to start": the ruler gets one querier's requests and two replicas, so a restart never pauses
- * every rule. The caches are this stack's choice: the chart's default memory (8192 MB chunks, 1024 MB results)
+ * with queriers to start": the ruler gets one querier's requests, and one replica as in the production preset (the
+ * chart turns no ruler sharding on, so a second ruler would evaluate every rule again). The caches are this stack's choice: the chart's default memory (8192 MB chunks, 1024 MB results)
  * at the middle tier, fewer or more replicas around it.
  * @see https://grafana.com/docs/loki/latest/setup/size/
  */
@@ -52,7 +52,7 @@ export const INGEST_TIERS: readonly TierSpec[] = [
     tier: "small",
     label: "Less than 100TB/month (3TB/day)",
     fromGbPerDay: 0,
-    replicas: { distributor: 4, ingester: 6, querier: 10, queryFrontend: 2, queryScheduler: 2, indexGateway: 4, compactor: 1, ruler: 2 },
+    replicas: { distributor: 4, ingester: 6, querier: 10, queryFrontend: 2, queryScheduler: 2, indexGateway: 4, compactor: 1, ruler: 1 },
     requests: {
       ingester: { cpu: 2, memoryGi: 4 },
       distributor: { cpu: 2, memoryGi: 0.5 },
@@ -70,7 +70,7 @@ export const INGEST_TIERS: readonly TierSpec[] = [
     tier: "medium",
     label: "100TB to 1PB /month (3-30TB/day)",
     fromGbPerDay: 3_000,
-    replicas: { distributor: 40, ingester: 90, querier: 100, queryFrontend: 8, queryScheduler: 2, indexGateway: 10, compactor: 1, ruler: 2 },
+    replicas: { distributor: 40, ingester: 90, querier: 100, queryFrontend: 8, queryScheduler: 2, indexGateway: 10, compactor: 1, ruler: 1 },
     requests: {
       ingester: { cpu: 2, memoryGi: 6 },
       distributor: { cpu: 2, memoryGi: 1 },
@@ -88,7 +88,7 @@ export const INGEST_TIERS: readonly TierSpec[] = [
     tier: "large",
     label: "~1PB/month (30TB/day)",
     fromGbPerDay: 30_000,
-    replicas: { distributor: 100, ingester: 150, querier: 250, queryFrontend: 16, queryScheduler: 2, indexGateway: 20, compactor: 1, ruler: 2 },
+    replicas: { distributor: 100, ingester: 150, querier: 250, queryFrontend: 16, queryScheduler: 2, indexGateway: 20, compactor: 1, ruler: 1 },
     requests: {
       ingester: { cpu: 4, memoryGi: 8 },
       distributor: { cpu: 2, memoryGi: 1 },
@@ -358,18 +358,31 @@ function checkLimits(setting: string, limits: unknown, retentionHours: number, r
 
 /** Requests and limits of one Loki component's container, overriding the preset or the tier. */
 export interface ComponentResourceOverride {
+  /** CPU request, such as "2" or "500m". @default the tier's or the preset's */
   readonly cpuRequest?: string;
+  /** Memory request, such as "4Gi". @default the tier's or the preset's */
   readonly memoryRequest?: string;
+  /** CPU limit, at least the request. @default the tier's (twice the request) or the preset's */
   readonly cpuLimit?: string;
+  /** Memory limit, at least the request. @default the tier's (twice the request) or the preset's */
   readonly memoryLimit?: string;
 }
 
-/** The props this module reads (a subset of LokiStackProps). */
+/** The sizing props of LokiStackProps (it extends this interface). */
 export interface SizingProps {
+  /**
+   * Expected ingest in GB per day (1 to MAX_INGEST_GB_PER_DAY). Selects a tier of Grafana's sizing guide: replicas,
+   * requests and limits, caches, WAL and compactor volumes, and the default limits. `size` must then be unset or
+   * "production". @default none: the size preset decides, and the limits are Loki's defaults
+   */
   readonly ingestGbPerDay?: number;
+  /** Requests and limits per component, over the tier's or the preset's. @default the tier's, else COMPONENT_RESOURCES */
   readonly componentResources?: Readonly<Partial<Record<LokiComponent, ComponentResourceOverride>>>;
+  /** Loki's tenant limits (`loki.limits_config`). @default defaultLimits(ingestGbPerDay, retention) */
   readonly limits?: LokiLimits;
+  /** Per-tenant overrides of the limits, in `loki.runtimeConfig` (reloaded without a restart). @default {} */
   readonly tenantLimits?: Readonly<Record<string, LokiLimits>>;
+  /** See LokiStackProps.valuesOverrides; read here to refuse overrides of the values the limits own. */
   readonly valuesOverrides?: Readonly<Record<string, unknown>>;
 }
 
