@@ -1,19 +1,82 @@
-export * from "./loki-stack";
-export * from "./settings";
-export * from "./names";
-export * from "./core/validation";
-export * from "./core/iam-policy";
-export * from "./storage/log-bucket";
-export * from "./storage/log-buckets";
-export * from "./identity/eks-cluster";
-export * from "./identity/loki-role";
-export * from "./identity/trust";
-export * from "./loki/rules/rules";
-export * from "./loki/rules/logql";
-export * from "./loki/rules/alert-rules";
-export * from "./loki/values";
-export * from "./loki/loki-release";
-export * from "./core/deep-merge";
-export * from "./fluent-bit/config";
-export * from "./fluent-bit/fluent-bit";
-export * from "./grafana/loki-datasource";
+// The public API, named symbol by symbol.
+
+// The stack and its props.
+export { LokiStack, PINNED_ADDRESSES, pinnedAddress } from "./loki-stack";
+export { DEFAULT_REGION, resolveLokiStackProps } from "./loki-stack-props";
+export type {
+  FluentBitSettings,
+  GrafanaSettings,
+  KubeconfigAccess,
+  LokiStackProps,
+  LokiStackSettings,
+  S3StackStorage,
+  S3StateBackend,
+  StorageMode,
+} from "./loki-stack-props";
+
+// Shared building blocks.
+export { ConfigError } from "./core/validation";
+export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
+
+// Storage.
+export { LogBucket } from "./storage/log-bucket";
+export type { LogBucketProps } from "./storage/log-bucket";
+export { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS, resolveLogBucketsProps } from "./storage/log-buckets";
+export type { BucketEncryption, LogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+
+// Identity.
+export { EksCluster } from "./identity/eks-cluster";
+export type { EksClusterProps } from "./identity/eks-cluster";
+export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
+export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
+
+// Loki.
+export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS } from "./loki/chart";
+export type { LokiChartFacts, LokiComponent } from "./loki/chart";
+export { deriveNames } from "./loki/names";
+export type { Names } from "./loki/names";
+export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
+export type { Tenancy, TenancyProps } from "./loki/tenancy";
+export { DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
+export type { LokiObjectStorage, LokiReleaseProps, LokiSize, ResolvedLokiReleaseProps } from "./loki/loki-props";
+export { LokiRelease } from "./loki/loki-release";
+export { buildLokiValues } from "./loki/values";
+export type { LokiValues } from "./loki/values";
+export {
+  COMPONENT_RESOURCES,
+  defaultLimits,
+  INGEST_TIERS,
+  MAX_INGEST_GB_PER_DAY,
+  RECOVERY_WINDOW_HOURS,
+  resolveSizing,
+  tierFor,
+} from "./loki/sizing";
+export type {
+  ComponentResourceOverride,
+  ContainerResources,
+  IngestTier,
+  LokiLimits,
+  ResolvedLokiLimits,
+  ResolvedSizing,
+  SizingProps,
+  TierSpec,
+} from "./loki/sizing";
+export { releaseRequests } from "./loki/release-requests";
+export type { ReleaseRequests, RequestTotals } from "./loki/release-requests";
+export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
+export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
+export { checkRuleGroups } from "./loki/rules/logql";
+export { renderRuleFile } from "./loki/rules/alert-rules";
+
+// Fluent Bit.
+export { FluentBit } from "./fluent-bit/fluent-bit";
+export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
+export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
+export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
+export { MERGED_LOG_KEY, REMOVED_KEYS, storedLine } from "./fluent-bit/lines";
+export type { LineShape, SampleLine } from "./fluent-bit/lines";
+export type { FluentBitConfig } from "./fluent-bit/config";
+
+// Grafana.
+export { GRAFANA_TIMEOUT_MARGIN_SECONDS, grafanaTimeoutSeconds, LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
+export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";

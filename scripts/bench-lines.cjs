@@ -4,10 +4,10 @@
 // and memory the Loki release requests for each size.
 //
 // Fluent Bit cannot run here (no binary), so the stored line is computed from the synthesized config:
-// lib/fluent-bit/lines.ts reads the kubernetes filter (merge_log_key, annotations) and the loki output
-// (remove_keys, drop_single_key, line_format) out of buildFluentBitConfig's result and applies them to a
-// typical record in the order Fluent Bit 4.0.1's out_loki does (pack_record: remove_keys on a copy, then
-// drop_single_key, then JSON). The requests are summed from the chart values buildLokiValues returns,
+// shapeOf (lib/fluent-bit/config.ts) reads the kubernetes filter (merge_log_key, annotations) and the loki output
+// (remove_keys, drop_single_key, line_format) out of buildFluentBitConfig's result; storedLine
+// (lib/fluent-bit/lines.ts) applies them to a typical record in the order Fluent Bit 4.0.1's out_loki does
+// (pack_record: remove_keys on a copy, then drop_single_key, then JSON). The requests are summed from the chart values buildLokiValues returns,
 // the same function the stack's `loki_requests` output uses.
 //
 // A benchmark reports figures: it never fails on a number.
@@ -20,16 +20,16 @@ const { buildSync } = require("esbuild");
 const ROOT = path.resolve(__dirname, "..");
 
 const ENTRY = `
-import { buildFluentBitConfig } from "./lib/fluent-bit/config";
-import { lineBytes, PREVIOUS_SHAPE, shapeOf, storedLine, TYPICAL_LINES } from "./lib/fluent-bit/lines";
-import { INGEST_TIERS, releaseRequests } from "./lib/loki/sizing";
+import { buildFluentBitConfig, shapeOf } from "./lib/fluent-bit/config";
+import { lineBytes, PREVIOUS_SHAPE, storedLine, TYPICAL_LINES } from "./lib/fluent-bit/lines";
+import { LokiStackProps, resolveLokiStackProps } from "./lib/loki-stack-props";
+import { releaseRequests } from "./lib/loki/release-requests";
+import { INGEST_TIERS } from "./lib/loki/sizing";
 import { buildLokiValues } from "./lib/loki/values";
-import { deriveNames } from "./lib/names";
-import { LokiStackProps, resolveSettings } from "./lib/settings";
 
-const settingsOf = (props: Partial<LokiStackProps>) => resolveSettings({ clusterName: "bench", ...props }, "bench");
+const settingsOf = (props: Partial<LokiStackProps>) => resolveLokiStackProps({ clusterName: "bench", ...props }, "bench");
 const settings = settingsOf({});
-const config = buildFluentBitConfig(settings.fluentBit, deriveNames(settings));
+const config = buildFluentBitConfig(settings.fluentBit!);
 const shape = shapeOf(config);
 
 export const lines = TYPICAL_LINES.map((sample) => {
@@ -45,7 +45,7 @@ const sizes: [string, Partial<LokiStackProps>][] = [
 ];
 export const requests = sizes.map(([label, props]) => {
   const s = settingsOf(props);
-  return { label, ...releaseRequests(buildLokiValues({ settings: s, names: deriveNames(s) })) };
+  return { label, ...releaseRequests(buildLokiValues(s.lokiResolved)) };
 });
 `;
 

@@ -1,16 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { buildFluentBitConfig, renderFluentBitConfig } from "../../lib/fluent-bit/config";
-import { lineBytes, MERGED_LOG_KEY, PREVIOUS_SHAPE, shapeOf, storedLine, TYPICAL_LINES } from "../../lib/fluent-bit/lines";
-import { deriveNames } from "../../lib/names";
-import { LokiStackProps, resolveSettings } from "../../lib/settings";
+import { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "../../lib/fluent-bit/config";
+import { lineBytes, MERGED_LOG_KEY, PREVIOUS_SHAPE, storedLine, TYPICAL_LINES } from "../../lib/fluent-bit/lines";
+import { FluentBitOptions, resolveFluentBitProps } from "../../lib/fluent-bit/props";
+import { synthStack } from "../support/synth";
+import { Json } from "../support/json";
+import { pushTarget } from "../support/targets";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function build(props: Partial<LokiStackProps> = {}) {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  const config = buildFluentBitConfig(settings.fluentBit, deriveNames(settings));
+function build(options: FluentBitOptions = {}) {
+  const config = buildFluentBitConfig(resolveFluentBitProps({ ...options, loki: pushTarget() }));
   return { config, parsed: parse(renderFluentBitConfig(config)) as Json };
 }
 
@@ -41,8 +40,19 @@ describe("lean stored lines", () => {
     expect(filter.keep_log).toBe("off");
   });
 
-  test("given fluentBit.annotations, then the filter adds them again", () => {
-    expect(find(build({ fluentBit: { annotations: true } }).parsed.pipeline.filters, "kubernetes").annotations).toBe("on");
+  test("given annotations, then the filter adds them again", () => {
+    expect(find(build({ annotations: true }).parsed.pipeline.filters, "kubernetes").annotations).toBe("on");
+  });
+
+  test("given the stack's fluentBit.annotations, then the stack hands it to the agent", () => {
+    const { stack } = synthStack({ clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" }, fluentBit: { annotations: true } });
+    expect(stack.settings.fluentBit?.annotations).toBe(true);
+    expect(stack.fluentBit?.config.pipeline.filters.find((f) => f.name === "kubernetes")).toMatchObject({ annotations: "on" });
+  });
+
+  test("fails on annotations that is not a boolean, naming the setting the stack's user wrote", () => {
+    expect(() => resolveFluentBitProps({ annotations: 1 as never, loki: pushTarget() })).toThrow(/^annotations must be true or false \(got 1\)/);
+    expect(() => synthStack({ clusterName: "prod-eks", fluentBit: { annotations: "yes" as never } })).toThrow(/^fluentBit.annotations must be true or false \(got "yes"\)/);
   });
 
   test("given a plain-text container line, then the stored line is the message itself", () => {

@@ -3,9 +3,14 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigError } from "../../lib/core/validation";
 import { DATASOURCE_FILE_NAME } from "../../lib/grafana/loki-datasource";
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { LOKI_COMPONENTS } from "../../lib/loki/chart";
+import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps, SIZE_PRESETS } from "../../lib/loki/loki-props";
+import { releaseRequests } from "../../lib/loki/release-requests";
 import {
   averageMibPerSecond,
   compactorVolumeSize,
+  COMPONENT_RESOURCES,
   cpuQuantity,
   defaultLimits,
   INGEST_TIERS,
@@ -17,19 +22,19 @@ import {
   memoryQuantity,
   parseCpu,
   parseMemoryGi,
-  releaseRequests,
   tierFor,
   walVolumeSize,
 } from "../../lib/loki/sizing";
-import { buildLokiValues, COMPONENT_RESOURCES, LokiValues } from "../../lib/loki/values";
-import { deriveNames } from "../../lib/names";
-import { LOKI_COMPONENTS, LokiStackProps, resolveSettings, SIZE_PRESETS } from "../../lib/settings";
+import { buildLokiValues, LokiValues } from "../../lib/loki/values";
 import { onlyResource, REFERENCE_PROPS, synthStack } from "../support/synth";
 
-/** Settings and values from props, as the stack builds them. */
-function build(props: Partial<LokiStackProps> = {}) {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  return { settings, values: buildLokiValues({ settings, names: deriveNames(settings) }) };
+/** S3 storage with the bucket names a stack for cluster prod-eks defaults to. */
+const S3: LokiObjectStorage = { mode: "s3", region: "ap-northeast-1", chunksBucketName: "prod-eks-loki-chunks", rulerBucketName: "prod-eks-loki-ruler" };
+
+/** The release's resolved props and its values, built from the release's own props. */
+function build(props: Partial<LokiReleaseProps> = {}) {
+  const settings = resolveLokiReleaseProps({ storage: S3, ...props });
+  return { settings, values: buildLokiValues(settings) };
 }
 
 /** A loose view of the values, for keys the typed interface leaves to the chart. */
@@ -203,7 +208,7 @@ describe("limits", () => {
 
 describe("the stack with a declared volume", () => {
   const props: LokiStackProps = { ...REFERENCE_PROPS, ingestGbPerDay: 500, limits: { queryTimeoutSeconds: 900 } };
-  const json = synthStack(props);
+  const { json } = synthStack(props);
   const released = parse(onlyResource(json, "helm_release").values[0]) as Record<string, Record<string, unknown>>;
 
   test("then the reported requests are the sum of the values the release receives", () => {
@@ -241,7 +246,7 @@ describe("releaseRequests", () => {
 });
 
 describe("bad sizing input", () => {
-  const fails = (props: Partial<LokiStackProps>, message: RegExp) => {
+  const fails = (props: Partial<LokiReleaseProps>, message: RegExp) => {
     expect(() => build(props)).toThrow(ConfigError);
     expect(() => build(props)).toThrow(message);
   };
@@ -328,8 +333,14 @@ describe("bad sizing input", () => {
     fails({ valuesOverrides }, message);
   });
 
-  test("fails on fluentBit.annotations that is not a boolean", () => {
-    fails({ fluentBit: { annotations: 1 as never } }, /^fluentBit.annotations must be true or false \(got 1\)/);
+  test.each<[Partial<LokiStackProps>, RegExp]>([
+    [{ ingestGbPerDay: 0 }, /^ingestGbPerDay must be a whole number of GB per day/],
+    [{ ingestGbPerDay: 500, size: "reference" }, /^size must be "production" or unset when ingestGbPerDay is set/],
+    [{ limits: { maxQueryLength: "720h" } }, /^limits.maxQueryLength must be at least the retention period "744h"/],
+    [{ tenantLimits: { "team-a": { queryTimeoutSeconds: 900 } } }, /^tenantLimits.team-a.queryTimeoutSeconds must be at most limits.queryTimeoutSeconds/],
+    [{ componentResources: { querier: { cpuRequest: "x" } } }, /^componentResources.querier.cpuRequest must be a CPU quantity/],
+  ])("fails through the stack on %j, naming the setting the user wrote", (props, message) => {
+    expect(() => synthStack({ ...REFERENCE_PROPS, ...props })).toThrow(message);
   });
 });
 

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { LOKI_PUSH_PATH, Names } from "../names";
-import { ResolvedFluentBitSettings } from "../settings";
-import { MERGED_LOG_KEY, REMOVED_KEYS, removeKeysList } from "./lines";
+import { LineShape, MERGED_LOG_KEY, REMOVED_KEYS, removeKeysList } from "./lines";
+import { ResolvedFluentBitProps } from "./props";
 
 /** Port of Fluent Bit's HTTP server: health, metrics and the probes. */
 export const FLUENT_BIT_HTTP_PORT = 2020;
@@ -165,10 +164,11 @@ function keyValueList(pairs: Readonly<Record<string, string>>): string {
 }
 
 /**
- * Builds the agent's config from the settings and the shared names.
- * Pure: no cdktf. The Loki host, port and tenant come from `names`, the same source as the Loki release.
+ * Builds the agent's config from its resolved props.
+ * Pure: no cdktf. The Loki host, port, path and tenant come from `settings.loki`, which the stack derives from the
+ * same names as the Loki release.
  */
-export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names: Names): FluentBitConfig {
+export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBitConfig {
   const state = fluentBitStatePaths(settings.hostStateDir);
 
   const service: FluentBitService = {
@@ -237,10 +237,10 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
   const loki: LokiOutput = {
     name: "loki",
     match: "kube.*",
-    host: names.distributorHost,
-    port: names.distributorPort,
-    uri: LOKI_PUSH_PATH,
-    ...(names.authEnabled ? { tenant_id: names.tenant } : {}),
+    host: settings.loki.host,
+    port: settings.loki.port,
+    uri: settings.loki.path,
+    ...(settings.loki.tenant !== undefined ? { tenant_id: settings.loki.tenant } : {}),
     labels: keyValueList(STREAM_LABELS),
     structured_metadata: keyValueList(STRUCTURED_METADATA),
     line_format: "json",
@@ -271,4 +271,16 @@ export function renderFluentBitConfig(config: FluentBitConfig): string {
 /** SHA-256 of the rendered config: a pod annotation, so any config change rolls the pods. */
 export function configChecksum(yaml: string): string {
   return createHash("sha256").update(yaml).digest("hex");
+}
+
+/** The line shape a Fluent Bit config produces: its kubernetes filter and loki output, as synthesized. */
+export function shapeOf(config: FluentBitConfig): LineShape {
+  const filter = config.pipeline.filters.find((f) => f.name === "kubernetes") as Partial<KubernetesFilter> | undefined;
+  const output = config.pipeline.outputs.find((o) => o.name === "loki") as Partial<LokiOutput> | undefined;
+  return {
+    mergeLogKey: filter?.merge_log_key,
+    annotations: filter?.annotations !== "off",
+    removeKeys: (output?.remove_keys ?? "").split(",").map((k) => k.trim()).filter((k) => k !== ""),
+    dropSingleKey: output?.drop_single_key ?? "off",
+  };
 }

@@ -1,5 +1,3 @@
-import type { FluentBitConfig, KubernetesFilter, LokiOutput } from "./config";
-
 /*
  * Lean stored lines: what Loki keeps of each record Fluent Bit ships. Pure: no cdktf, no I/O.
  *
@@ -11,6 +9,7 @@ import type { FluentBitConfig, KubernetesFilter, LokiOutput } from "./config";
  *   2. the line (pack_record): remove_keys on a copy of the record, then drop_single_key, then line_format;
  *   3. the structured metadata, again from the original record (pack_structured_metadata).
  * So removing `kubernetes` does not lose the labels or the pod and node metadata read from it.
+ * config.ts builds the filter and output from these constants; its shapeOf reads a built config back as a LineShape.
  * @see https://github.com/fluent/fluent-bit/blob/v4.0.1/plugins/out_loki/loki.c
  */
 
@@ -144,15 +143,3 @@ export const TYPICAL_LINES: readonly SampleLine[] = [
 
 /** The shape the stack shipped before lean lines: every key but the merged `log`, annotations on. */
 export const PREVIOUS_SHAPE: LineShape = { annotations: true, removeKeys: [], dropSingleKey: "off" };
-
-/** The line shape a Fluent Bit config produces: its kubernetes filter and loki output, as synthesized. */
-export function shapeOf(config: FluentBitConfig): LineShape {
-  const filter = config.pipeline.filters.find((f) => f.name === "kubernetes") as Partial<KubernetesFilter> | undefined;
-  const output = config.pipeline.outputs.find((o) => o.name === "loki") as Partial<LokiOutput> | undefined;
-  return {
-    mergeLogKey: filter?.merge_log_key,
-    annotations: filter?.annotations !== "off",
-    removeKeys: (output?.remove_keys ?? "").split(",").map((k) => k.trim()).filter((k) => k !== ""),
-    dropSingleKey: output?.drop_single_key ?? "off",
-  };
-}

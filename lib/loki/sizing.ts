@@ -1,7 +1,6 @@
 import { isPlainObject } from "../core/deep-merge";
 import { check, checkInteger, ConfigError } from "../core/validation";
-import type { LokiComponent, LokiSize } from "../settings";
-import type { ContainerResources, LokiValues } from "./values";
+import { LOKI_COMPONENTS, LokiComponent } from "./chart";
 
 /*
  * Sizing by declared ingest volume, and the limits that fit it. Pure: no cdktf, no I/O.
@@ -11,7 +10,34 @@ import type { ContainerResources, LokiValues } from "./values";
  * - Loki's per-tenant limits derive from the same volume, with the headroom stated next to each.
  * - Without a declared volume nothing here changes the size presets; the limits are then Loki's
  *   defaults, except the ones a default would break (max_query_length shorter than the retention).
+ * resolveLokiReleaseProps (loki-props.ts) calls resolveSizing and applies the tier to the presets; buildLokiValues
+ * (values.ts) writes the resources and sizedValues; release-requests.ts sums what the values request.
  */
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+/** CPU and memory of one container, as Kubernetes quantities. */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * Requests and limits of each component, for the small-to-medium volumes the two size presets target, when no
+ * ingest volume is declared. Requests are what the scheduler reserves; limits leave headroom for query and flush bursts.
+ * @see https://grafana.com/docs/loki/latest/setup/size/
+ */
+export const COMPONENT_RESOURCES: Readonly<Record<LokiComponent, ContainerResources>> = {
+  distributor: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+  ingester: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+  querier: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+  queryFrontend: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+  queryScheduler: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+  indexGateway: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+  compactor: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+  ruler: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+};
 
 // ---------------------------------------------------------------------------------------------
 // Tiers
@@ -217,7 +243,7 @@ export interface LokiLimits {
   readonly maxQueryLength?: string;
   /** Most series one metric query returns. @default 500 (Loki's default) */
   readonly maxQuerySeries?: number;
-  /** Seconds a query may run. Grafana's data source waits GRAFANA_TIMEOUT_MARGIN_SECONDS longer. @default 300 (the chart's) */
+  /** Seconds a query may run; the Grafana data source's timeout derives from it (never shorter). @default 300 (the chart's) */
   readonly queryTimeoutSeconds?: number;
 }
 
@@ -240,19 +266,12 @@ export const INGEST_PEAK_FACTOR = 4;
 export const BURST_FACTOR = 1.5;
 /** Declared MB per day per active stream, for the stream limit. */
 export const MB_PER_DAY_PER_STREAM = 100;
-/** Seconds Grafana waits beyond Loki's query timeout, so Loki's own timeout error reaches the user. */
-export const GRAFANA_TIMEOUT_MARGIN_SECONDS = 30;
 /** Loki's HTTP server read and write timeouts are this many times the query timeout (600s at the default). */
 export const SERVER_TIMEOUT_FACTOR = 2;
 
 /** Average ingest in MiB/s of a daily volume in GB. */
 export function averageMibPerSecond(ingestGbPerDay: number): number {
   return (ingestGbPerDay * 1e9) / 2 ** 20 / 86_400;
-}
-
-/** The Grafana data source timeout for a Loki query timeout: never shorter. */
-export function grafanaTimeoutSeconds(queryTimeoutSeconds: number): number {
-  return queryTimeoutSeconds + GRAFANA_TIMEOUT_MARGIN_SECONDS;
 }
 
 /** The default limits for a declared volume (none: Loki's defaults) and retention. */
@@ -368,12 +387,12 @@ export interface ComponentResourceOverride {
   readonly memoryLimit?: string;
 }
 
-/** The sizing props of LokiStackProps (it extends this interface). */
+/** The sizing props of the Loki release (LokiReleaseProps extends this interface; LokiStackProps mirrors it). */
 export interface SizingProps {
   /**
-   * Expected ingest in GB per day (1 to MAX_INGEST_GB_PER_DAY). Selects a tier of Grafana's sizing guide: replicas,
-   * requests and limits, caches, WAL and compactor volumes, and the default limits. `size` must then be unset or
-   * "production". @default none: the size preset decides, and the limits are Loki's defaults
+   * Expected ingest in GB per day (1 to 100000, MAX_INGEST_GB_PER_DAY). Selects a tier of Grafana's sizing guide:
+   * replicas, requests and limits, caches, WAL and compactor volumes, and the default limits. `size` must then be
+   * unset or "production". @default none: the size preset decides, and the limits are Loki's defaults
    */
   readonly ingestGbPerDay?: number;
   /** Requests and limits per component, over the tier's or the preset's. @default the tier's, else COMPONENT_RESOURCES */
@@ -382,8 +401,6 @@ export interface SizingProps {
   readonly limits?: LokiLimits;
   /** Per-tenant overrides of the limits, in `loki.runtimeConfig` (reloaded without a restart). @default {} */
   readonly tenantLimits?: Readonly<Record<string, LokiLimits>>;
-  /** See LokiStackProps.valuesOverrides; read here to refuse overrides of the values the limits own. */
-  readonly valuesOverrides?: Readonly<Record<string, unknown>>;
 }
 
 /** The sizing, resolved and validated. */
@@ -402,80 +419,43 @@ export interface ResolvedSizing {
 const TENANT_ID = /^[A-Za-z0-9_.-]{1,150}$/;
 
 /**
- * Values keys the typed sizing settings own, and the setting to use instead. `valuesOverrides` may not set them.
- * Component resources stay overridable there: the reported totals read the final values.
+ * Checks a declared ingest volume. resolveLokiReleaseProps, which owns the size presets, checks the preset it allows.
+ * @param setting the setting's name in messages
  */
-function protectedSizingPaths(): readonly { path: readonly string[]; instead: string }[] {
-  const limitPaths = Object.entries(LIMIT_KEYS).flatMap(([setting, key]) => [
-    { path: ["loki", "limits_config", key], instead: `limits.${setting}` },
-    { path: ["loki", "structuredConfig", "limits_config", key], instead: `limits.${setting}` },
-  ]);
-  return [
-    ...limitPaths,
-    { path: ["loki", "runtimeConfig", "overrides"], instead: "tenantLimits" },
-    { path: ["loki", "server", "http_server_write_timeout"], instead: "limits.queryTimeoutSeconds" },
-    { path: ["loki", "server", "http_server_read_timeout"], instead: "limits.queryTimeoutSeconds" },
-  ];
-}
-
-/** Refuses valuesOverrides of a value the typed limits own. */
-function checkSizingOverrides(overrides: unknown): void {
-  if (!isPlainObject(overrides)) return; // checkValuesOverrides reports it
-  for (const { path, instead } of protectedSizingPaths()) {
-    let node: unknown = overrides;
-    for (const key of path) {
-      node = isPlainObject(node) ? node[key] : undefined;
-    }
-    if (node !== undefined) {
-      throw new ConfigError(`valuesOverrides.${path.join(".")}`, node, "unset", `the stack derives it from one source; set ${instead} instead`);
-    }
-  }
+export function checkIngestGbPerDay(setting: string, gb: number | undefined): void {
+  if (gb === undefined) return;
+  check(
+    typeof gb === "number" && Number.isInteger(gb) && gb >= 1 && gb <= MAX_INGEST_GB_PER_DAY,
+    setting,
+    gb,
+    `a whole number of GB per day from 1 to ${MAX_INGEST_GB_PER_DAY}`,
+    "beyond Grafana's largest tier, size the components by hand",
+  );
 }
 
 /**
- * Validates the sizing props and applies their defaults. Called by resolveSettings before any resource exists.
- * @param size the size preset; with a declared volume only "production" (or unset) is allowed
- * @param base the presets' resources table, used when no volume is declared
+ * Validates the sizing props and applies their defaults. Called by resolveLokiReleaseProps before any resource exists.
+ * @param retentionPeriod the checked retention, which the query length must cover
+ * @param prefix prepended to setting names in messages
  */
-export function resolveSizing(
-  props: SizingProps,
-  size: LokiSize,
-  retentionPeriod: string,
-  base: Readonly<Record<LokiComponent, ContainerResources>>,
-): ResolvedSizing {
+export function resolveSizing(props: SizingProps, retentionPeriod: string, prefix = ""): ResolvedSizing {
   const retentionHours = Number(retentionPeriod.slice(0, -1));
   const gb = props.ingestGbPerDay;
-  if (gb !== undefined) {
-    check(
-      typeof gb === "number" && Number.isInteger(gb) && gb >= 1 && gb <= MAX_INGEST_GB_PER_DAY,
-      "ingestGbPerDay",
-      gb,
-      `a whole number of GB per day from 1 to ${MAX_INGEST_GB_PER_DAY}`,
-      "beyond Grafana's largest tier, size the components by hand",
-    );
-    check(
-      size === "production",
-      "size",
-      size,
-      '"production" or unset when ingestGbPerDay is set',
-      'the declared volume picks a production tier; "reference" runs one of each for trying Loki out',
-    );
-  }
+  checkIngestGbPerDay(`${prefix}ingestGbPerDay`, gb);
   const tier = gb === undefined ? undefined : tierFor(gb);
 
-  const components = Object.keys(base) as LokiComponent[];
   for (const key of Object.keys(props.componentResources ?? {})) {
-    check((components as string[]).includes(key), `componentResources.${key}`, key, `one of ${components.join(", ")}`);
+    check((LOKI_COMPONENTS as readonly string[]).includes(key), `${prefix}componentResources.${key}`, key, `one of ${LOKI_COMPONENTS.join(", ")}`);
   }
   const componentResources = {} as Record<LokiComponent, ContainerResources>;
-  for (const component of components) {
-    const from = tier ? tierResources(tier.requests[component]) : base[component];
+  for (const component of LOKI_COMPONENTS) {
+    const from = tier ? tierResources(tier.requests[component]) : COMPONENT_RESOURCES[component];
     const o = props.componentResources?.[component] ?? {};
     const resources: ContainerResources = {
       requests: { cpu: o.cpuRequest ?? from.requests.cpu, memory: o.memoryRequest ?? from.requests.memory },
       limits: { cpu: o.cpuLimit ?? from.limits.cpu, memory: o.memoryLimit ?? from.limits.memory },
     };
-    const at = `componentResources.${component}`;
+    const at = `${prefix}componentResources.${component}`;
     for (const key of ["cpuRequest", "cpuLimit"] as const) {
       const value = key === "cpuRequest" ? resources.requests.cpu : resources.limits.cpu;
       check(parseCpu(value) !== undefined && parseCpu(value)! > 0, `${at}.${key}`, value, 'a CPU quantity such as "2", "1.5" or "500m"');
@@ -499,29 +479,28 @@ export function resolveSizing(
     componentResources[component] = resources;
   }
 
-  const given = checkLimits("limits", props.limits ?? {}, retentionHours, retentionPeriod);
+  const given = checkLimits(`${prefix}limits`, props.limits ?? {}, retentionHours, retentionPeriod);
   const limits: ResolvedLokiLimits = { ...defaultLimits(gb, retentionHours), ...stripUndefined(given) };
 
   const tenantLimits: Record<string, LokiLimits> = {};
   if (props.tenantLimits !== undefined && !isPlainObject(props.tenantLimits)) {
-    throw new ConfigError("tenantLimits", props.tenantLimits, 'a map of tenant ID to limits, such as { "team-a": { ingestionRateMb: 20 } }');
+    throw new ConfigError(`${prefix}tenantLimits`, props.tenantLimits, 'a map of tenant ID to limits, such as { "team-a": { ingestionRateMb: 20 } }');
   }
   for (const [tenant, overrides] of Object.entries(props.tenantLimits ?? {})) {
-    check(TENANT_ID.test(tenant), `tenantLimits.${tenant}`, tenant, 'a Loki tenant ID (1-150 letters, digits, "_", "-" and ".")');
-    const checked = checkLimits(`tenantLimits.${tenant}`, overrides, retentionHours, retentionPeriod);
+    check(TENANT_ID.test(tenant), `${prefix}tenantLimits.${tenant}`, tenant, 'a Loki tenant ID (1-150 letters, digits, "_", "-" and ".")');
+    const checked = checkLimits(`${prefix}tenantLimits.${tenant}`, overrides, retentionHours, retentionPeriod);
     if (checked.queryTimeoutSeconds !== undefined) {
       check(
         checked.queryTimeoutSeconds <= limits.queryTimeoutSeconds,
-        `tenantLimits.${tenant}.queryTimeoutSeconds`,
+        `${prefix}tenantLimits.${tenant}.queryTimeoutSeconds`,
         checked.queryTimeoutSeconds,
-        `at most limits.queryTimeoutSeconds (${limits.queryTimeoutSeconds})`,
+        `at most ${prefix}limits.queryTimeoutSeconds (${limits.queryTimeoutSeconds})`,
         "Grafana's data source and Loki's HTTP server time out from the global value",
       );
     }
     tenantLimits[tenant] = stripUndefined(checked);
   }
 
-  checkSizingOverrides(props.valuesOverrides);
   return { ingestGbPerDay: gb, tier, componentResources, limits, tenantLimits };
 }
 
@@ -532,7 +511,7 @@ function stripUndefined<T extends object>(value: T): T {
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/** What the sizing adds to the chart values; deep-merged over buildLokiValues' own. */
+/** What the sizing adds to the chart values beyond the component resources; deep-merged over buildLokiValues' own. */
 export type SizedValues = {
   readonly loki: {
     readonly limits_config: LokiLimitsConfig;
@@ -541,14 +520,11 @@ export type SizedValues = {
   };
   readonly chunksCache?: { readonly replicas: number };
   readonly resultsCache?: { readonly replicas: number };
-} & { readonly [component in LokiComponent]: { readonly resources: ContainerResources } };
+};
 
 /** The chart values the sizing sets. Every key exists in chart 6.29.0's values.yaml (`loki.runtimeConfig` included). */
 export function sizedValues(sizing: ResolvedSizing): SizedValues {
   const serverTimeout = `${sizing.limits.queryTimeoutSeconds * SERVER_TIMEOUT_FACTOR}s`;
-  const resources = Object.fromEntries(
-    Object.entries(sizing.componentResources).map(([component, r]) => [component, { resources: r }]),
-  ) as { [component in LokiComponent]: { resources: ContainerResources } };
   const tenants = Object.entries(sizing.tenantLimits);
   return {
     loki: {
@@ -558,69 +534,9 @@ export function sizedValues(sizing: ResolvedSizing): SizedValues {
       server: { http_server_read_timeout: serverTimeout, http_server_write_timeout: serverTimeout },
       ...(tenants.length > 0 ? { runtimeConfig: { overrides: Object.fromEntries(tenants.map(([t, l]) => [t, limitsConfig(l)])) } } : {}),
     },
-    ...resources,
     ...(sizing.tier
       ? { chunksCache: { replicas: sizing.tier.chunksCache.replicas }, resultsCache: { replicas: sizing.tier.resultsCache.replicas } }
       : {}),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Totals
-
-/** CPU and memory requested, summed. */
-export interface RequestTotals {
-  /** Cores. */
-  readonly cpu_cores: number;
-  /** GiB. */
-  readonly memory_gib: number;
-}
-
-/** What the release requests: every pod it runs once, and the canary it runs on every node. */
-export interface ReleaseRequests extends RequestTotals {
-  readonly canary_per_node: RequestTotals;
-}
-
-/** Chart 6.29.0's default replicas of the gateway and each memcached (values.yaml). */
-const CHART_DEFAULT_REPLICAS = 1;
-/** Zone-aware ingesters run as three StatefulSets of ceil(replicas / 3) each (chart 6.29.0, `loki.ingester.replicaCount`). */
-const ZONES = 3;
-
-function add(totals: { cpu: number; gib: number }, replicas: number, r: ContainerResources | undefined): void {
-  if (r === undefined || replicas <= 0) return;
-  totals.cpu += replicas * (parseCpu(r.requests.cpu) ?? 0);
-  totals.gib += replicas * (parseMemoryGi(r.requests.memory) ?? 0);
-}
-
-const round = (n: number): number => Math.round(n * 100) / 100;
-
-/**
- * The CPU and memory requests of the release, read from the chart values it receives (after valuesOverrides),
- * so the figures can never disagree with what Kubernetes is asked for.
- */
-export function releaseRequests(values: LokiValues): ReleaseRequests {
-  const loose = values as unknown as Record<string, { replicas?: number; resources?: ContainerResources; enabled?: boolean } | undefined>;
-  const totals = { cpu: 0, gib: 0 };
-  const components = Object.keys(INGEST_TIERS[0].replicas) as LokiComponent[];
-  for (const component of components) {
-    let replicas = values[component].replicas;
-    if (component === "ingester" && values.ingester.zoneAwareReplication.enabled) replicas = ZONES * Math.ceil(replicas / ZONES);
-    add(totals, replicas, values[component].resources);
-  }
-  for (const cache of ["chunksCache", "resultsCache"] as const) {
-    const replicas = loose[cache]?.replicas ?? CHART_DEFAULT_REPLICAS;
-    add(totals, replicas, values[cache].resources);
-    // One exporter sidecar in each memcached pod.
-    add(totals, replicas, values.memcachedExporter.resources);
-  }
-  add(totals, loose.gateway?.replicas ?? CHART_DEFAULT_REPLICAS, values.gateway.resources);
-  if (values.minio.enabled) add(totals, CHART_DEFAULT_REPLICAS, values.minio.resources);
-  const canary = { cpu: 0, gib: 0 };
-  add(canary, 1, values.lokiCanary.resources);
-  return {
-    cpu_cores: round(totals.cpu),
-    memory_gib: round(totals.gib),
-    canary_per_node: { cpu_cores: round(canary.cpu), memory_gib: round(canary.gib) },
   };
 }
 
