@@ -43,7 +43,7 @@ describe("resolveSettings defaults", () => {
       identity: "irsa",
       createOidcProvider: false,
       allowDestroy: false,
-      noncurrentVersionExpirationDays: 30,
+      noncurrentVersionExpirationDays: 7,
       abortIncompleteMultipartUploadDays: 7,
     });
   });
@@ -67,7 +67,7 @@ describe("resolveSettings defaults", () => {
 });
 
 describe("resolveSettings choices", () => {
-  test("given size production, then Grafana's AWS guide numbers with RF 3 and zone-aware ingesters", () => {
+  test("given size production, then Grafana's AWS guide numbers with RF 3 and no zone awareness", () => {
     const s = resolve({ size: "production" });
     expect(s.replicas).toEqual({
       distributor: 3,
@@ -80,7 +80,7 @@ describe("resolveSettings choices", () => {
       ruler: 1,
     });
     expect(s.replicationFactor).toBe(3);
-    expect(s.zoneAwareReplication).toBe(true);
+    expect(s.zoneAwareReplication).toBe(false);
   });
 
   test("given a tenant, then auth turns on and that tenant is used", () => {

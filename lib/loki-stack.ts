@@ -11,6 +11,7 @@ import { LokiRelease } from "./loki/loki-release";
 import { deriveNames, Names } from "./names";
 import { LokiStackProps, resolveSettings, ResolvedSettings } from "./settings";
 import { LogBuckets } from "./storage/log-buckets";
+import { addLokiVolumes, LokiVolumes } from "./storage/loki-volumes";
 
 /** Kubernetes API access shared by the Kubernetes and Helm providers. */
 interface KubeAccess {
@@ -39,6 +40,8 @@ export class LokiStack extends TerraformStack {
   public readonly role?: LokiRole;
   /** The Loki Helm release. */
   public readonly loki: LokiRelease;
+  /** The gp3 StorageClass and the plan-time guard of changes Kubernetes cannot apply in place. */
+  public readonly volumes: LokiVolumes;
   /** The Fluent Bit agent; absent when `fluentBit.enabled` is false. */
   public readonly fluentBit?: FluentBit;
   /** The Grafana data source ConfigMap; absent when `grafana.enabled` is false. */
@@ -94,6 +97,7 @@ export class LokiStack extends TerraformStack {
     }
 
     this.loki = new LokiRelease(this, "Loki", { settings, names, buckets: this.buckets, role: this.role });
+    this.volumes = addLokiVolumes(this, settings, names, this.loki.resource);
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
     new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
 

@@ -2,6 +2,9 @@ import { checkRuleGroups } from "./loki/rules/logql";
 import { LOKI_CHART_NAME } from "./names";
 import { RuleGroup } from "./loki/rules/rules";
 import { checkRulerTenant, checkValuesOverrides } from "./loki/values";
+import { ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./loki/storage-safety";
+import { EBS_PROVISIONERS, EbsProvisioner, lokiStorageClassName } from "./storage/storage-class";
+import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
 import {
   check,
   checkBucketName,
@@ -148,7 +151,7 @@ export interface LokiStackProps {
   readonly encryption?: BucketEncryption;
   /** Existing KMS key for SSE-KMS; without it a key is created (S3 mode). @default a new key */
   readonly kmsKeyArn?: string;
-  /** Days before noncurrent object versions expire (S3 mode). @default 30 */
+  /** Days before noncurrent object versions (deleted chunks) expire (S3 mode). @default a quarter of the retention days, rounded down (7 at 31 days) */
   readonly noncurrentVersionExpirationDays?: number;
   /** Days before incomplete multipart uploads are aborted (S3 mode). @default 7 */
   readonly abortIncompleteMultipartUploadDays?: number;
@@ -183,8 +186,12 @@ export interface LokiStackProps {
   readonly chunksCacheMemoryMb?: number;
   /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
   readonly resultsCacheMemoryMb?: number;
-  /** Storage class of the ingester and compactor volumes. @default the cluster's default class */
+  /** An existing storage class for every Loki volume (ingester WAL, compactor, MinIO) instead of the one the stack creates. @default a created gp3 class, "<namespace>-gp3" */
   readonly storageClass?: string;
+  /** CSI provisioner of the created gp3 class: the EBS CSI add-on, or EKS Auto Mode's built-in one. Unset with storageClass. @default "ebs.csi.aws.com" */
+  readonly ebsProvisioner?: EbsProvisioner;
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
   /** Size of each ingester's WAL volume. @default "10Gi" */
   readonly ingesterVolumeSize?: string;
   /** Size of the compactor's volume. @default "10Gi" */
@@ -252,7 +259,8 @@ export const SIZE_PRESETS: Readonly<Record<LokiSize, SizePreset>> = {
       ruler: 1,
     },
     replicationFactor: 3,
-    zoneAwareReplication: true,
+    // As in Grafana's AWS guide: zone-aware ingesters need the rollout-operator and a migration to switch to.
+    zoneAwareReplication: false,
     chunksCacheMemoryMb: 2048,
     resultsCacheMemoryMb: 512,
   },
@@ -295,7 +303,11 @@ export interface ResolvedSettings {
   readonly zoneAwareReplication: boolean;
   readonly chunksCacheMemoryMb: number;
   readonly resultsCacheMemoryMb: number;
-  readonly storageClass?: string;
+  /** The class every Loki claim names: the configured one, or the class the stack creates. */
+  readonly storageClass: string;
+  /** Provisioner of the class the stack creates; absent when storageClass names an existing class. */
+  readonly storageClassProvisioner?: EbsProvisioner;
+  readonly zoneMigrationStage?: ZoneMigrationStage;
   readonly ingesterVolumeSize: string;
   readonly compactorVolumeSize: string;
   readonly authEnabled: boolean;
@@ -434,7 +446,7 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
       check(encryption === "SSE-KMS", "encryption", encryption, '"SSE-KMS" when kmsKeyArn is set');
     }
 
-    const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? 30;
+    const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? defaultNoncurrentVersionExpirationDays(retentionDays);
     checkInteger("noncurrentVersionExpirationDays", noncurrentVersionExpirationDays, 1);
     const abortIncompleteMultipartUploadDays = props.abortIncompleteMultipartUploadDays ?? 7;
     checkInteger("abortIncompleteMultipartUploadDays", abortIncompleteMultipartUploadDays, 1);
@@ -532,6 +544,22 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
   checkInteger("resultsCacheMemoryMb", resultsCacheMemoryMb, 64, 65536);
 
   if (props.storageClass !== undefined) checkDnsSubdomain("storageClass", props.storageClass);
+  check(
+    props.storageClass === undefined || props.ebsProvisioner === undefined,
+    "ebsProvisioner",
+    props.ebsProvisioner,
+    "unset when storageClass names an existing class",
+    "the provisioner only applies to the class the stack creates",
+  );
+  const storageClassProvisioner = props.storageClass === undefined ? (props.ebsProvisioner ?? EBS_PROVISIONERS[0]) : undefined;
+  if (storageClassProvisioner !== undefined) {
+    check(EBS_PROVISIONERS.includes(storageClassProvisioner), "ebsProvisioner", storageClassProvisioner, EBS_PROVISIONERS.map((p) => `"${p}"`).join(" or "));
+  }
+  const storageClass = props.storageClass ?? lokiStorageClassName(namespace);
+  if (props.zoneMigrationStage !== undefined) {
+    check(ZONE_MIGRATION_STAGES.includes(props.zoneMigrationStage), "zoneMigrationStage", props.zoneMigrationStage, ZONE_MIGRATION_STAGES.map((p) => `"${p}"`).join(", "));
+    check(zoneAwareReplication, "zoneMigrationStage", props.zoneMigrationStage, "unset while zoneAwareReplication is false", "the migration moves to zone-aware ingesters");
+  }
   const ingesterVolumeSize = props.ingesterVolumeSize ?? "10Gi";
   checkQuantity("ingesterVolumeSize", ingesterVolumeSize);
   const compactorVolumeSize = props.compactorVolumeSize ?? "10Gi";
@@ -615,7 +643,9 @@ export function resolveSettings(props: LokiStackProps, stackId: string): Resolve
     zoneAwareReplication,
     chunksCacheMemoryMb,
     resultsCacheMemoryMb,
-    storageClass: props.storageClass,
+    storageClass,
+    storageClassProvisioner,
+    zoneMigrationStage: props.zoneMigrationStage,
     ingesterVolumeSize,
     compactorVolumeSize,
     authEnabled,

@@ -77,9 +77,9 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
     expect(v.lokiCanary.extraArgs).toEqual([]);
   });
 
-  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class", () => {
-    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
-    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the gp3 class the stack creates", () => {
+    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
+    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
   });
 
   test("given S3, then Loki stores in the given buckets with a region and no endpoint, keys or path style", () => {
@@ -127,12 +127,12 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
   });
 
   test("given defaults, then chunks are snappy-encoded", () => {
-    expect(v.loki.ingester).toEqual({ chunk_encoding: "snappy" });
+    expect(v.loki.ingester.chunk_encoding).toBe("snappy");
   });
 });
 
 describe("buildLokiValues variations", () => {
-  test("given the production size, then the replicas follow Grafana's AWS guide with RF 3 and zone-aware ingesters", () => {
+  test("given the production size, then the replicas follow Grafana's AWS guide with RF 3 and no zone awareness", () => {
     const v = values({ size: "production" });
     expect(LOKI_COMPONENTS.map((c) => [c, v[c].replicas])).toEqual([
       ["distributor", 3],
@@ -145,7 +145,7 @@ describe("buildLokiValues variations", () => {
       ["ruler", 1],
     ]);
     expect(v.loki.commonConfig.replication_factor).toBe(3);
-    expect(v.ingester.zoneAwareReplication.enabled).toBe(true);
+    expect(v.ingester.zoneAwareReplication.enabled).toBe(false);
     expect(v.chunksCache.allocatedMemory).toBe(2048);
     expect(v.resultsCache.allocatedMemory).toBe(512);
   });
@@ -188,7 +188,7 @@ describe("buildLokiValues variations", () => {
 
   test("given MinIO, then the chart's MinIO is on and nothing AWS is set", () => {
     const v = values({ storage: "minio" });
-    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio });
+    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
     expect(v.loki.storage).toEqual({ type: "s3" });
     expect(v.serviceAccount.annotations).toEqual({});
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);

@@ -106,7 +106,7 @@ describe("LogBuckets defaults", () => {
       expect(rules).toContainEqual(
         expect.objectContaining({ status: "Enabled", abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
       );
-      expect(rules).toContainEqual(expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 30 }] }));
+      expect(rules).toContainEqual(expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 7 }] }));
     }
     expect(chunks).toContainEqual(expect.objectContaining({ status: "Enabled", expiration: [{ days: 61 }] }));
     expect(ruler.some((r: Json) => r.expiration)).toBe(false);

@@ -3,6 +3,7 @@ import type { Names } from "../names";
 import type { LokiComponent, ResolvedSettings } from "../settings";
 import { ConfigError } from "../core/validation";
 import { ruleFiles } from "./rules/alert-rules";
+import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
 
 /** CPU and memory of one container, as Kubernetes quantities. */
 export interface ContainerResources {
@@ -221,7 +222,7 @@ function dataClaim(size: string, storageClass: string | undefined): PersistentCl
  * resolveSettings has already refused overrides of anything derived from one source (checkValuesOverrides).
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
-export function buildLokiValues(inputs: LokiValuesInputs): LokiValues {
+export function buildLokiValues(inputs: LokiValuesInputs): LokiValues & StorageSafetyValues {
   const { settings, names } = inputs;
   const { storage } = settings;
   if (storage.mode === "minio" && inputs.buckets !== undefined) {
@@ -305,7 +306,9 @@ export function buildLokiValues(inputs: LokiValuesInputs): LokiValues {
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
-  return deepMerge(values, settings.valuesOverrides);
+  // Storage class of every claim, rollout-operator and zone migration; then the WAL block and grace period, derived
+  // from the ingester memory limit the values end up with (lib/loki/storage-safety.ts).
+  return withWalSafety(deepMerge(deepMerge(values, rolloutAndClaimValues(settings)), settings.valuesOverrides)) as LokiValues & StorageSafetyValues;
 }
 
 /** A chart value the stack derives from one setting, and what to do instead of overriding it. */
@@ -358,6 +361,13 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["loki", "structuredConfig", "ruler", "storage"], instead: RULES_LOCAL },
   { path: ["ruler", "directories"], instead: use("ruleGroups (rendered under the tenant that receives logs)") },
   { path: ["ingester", "zoneAwareReplication", "enabled"], instead: use("zoneAwareReplication") },
+  { path: ["ingester", "zoneAwareReplication", "migration"], instead: use("zoneMigrationStage") },
+  { path: ["rollout_operator", "enabled"], instead: use("zoneAwareReplication (zone-aware ingesters always roll out through the rollout-operator)") },
+  { path: ["loki", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
+  { path: ["loki", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
+  { path: ["loki", "structuredConfig", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
+  { path: ["loki", "structuredConfig", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
+  { path: ["minio", "persistence", "storageClass"], instead: use("storageClass") },
   ...Object.keys(COMPONENT_KEYS).map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
   ...["backend", "read", "write", "singleBinary"].map((key) => ({ path: [key, "replicas"], instead: DISTRIBUTED_ONLY })),
 ];
