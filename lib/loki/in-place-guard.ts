@@ -51,7 +51,9 @@ const hcl = (value: string | readonly string[]): string => JSON.stringify(value)
  * empty list when nothing is deployed, which passes), so a test can evaluate the very same text with `terraform console`.
  */
 export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlaceCheck[] {
-  const all = `(${objects} == null ? [] : ${objects})`;
+  // flatten([x]) turns null (no list at all) into [null], which the filter drops; a conditional against [] would
+  // not type-check against a tuple of differently shaped objects.
+  const all = `[for o in flatten([${objects}]) : o if o != null]`;
   const names = statefulSetNames(desired.fullname);
   const ingesters = [names.ingester, ...names.ingesterZones];
   const name = `try(s.metadata.name, "")`;

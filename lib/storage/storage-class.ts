@@ -73,7 +73,7 @@ export class LokiStorageClass extends Construct {
       lifecycle: {
         precondition: [
           {
-            condition: `\${length(${objects} == null ? [] : ${objects}) > 0}`,
+            condition: `\${length([for o in flatten([${objects}]) : o if o != null]) > 0}`,
             errorMessage:
               `The EBS CSI driver "${props.provisioner}" is not installed on EKS cluster "${props.clusterName}", so no Loki volume could be provisioned. ` +
               `Install the aws-ebs-csi-driver add-on with its IAM role (or, on EKS Auto Mode, set ebsProvisioner: "ebs.csi.eks.amazonaws.com"), ` +
