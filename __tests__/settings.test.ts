@@ -156,6 +156,16 @@ describe("resolveSettings validation", () => {
     ["a volume size without a unit form", { ingesterVolumeSize: "ten gigs" }, "ingesterVolumeSize", /Kubernetes quantity/],
     ["a backend bucket name with capitals", { backend: { bucket: "TF_State" } }, "backend.bucket", /S3 bucket name/],
     ["Pod Identity with an OIDC provider to create", { identity: "pod-identity", createOidcProvider: true }, "createOidcProvider", /Pod Identity/],
+    ["an EBS provisioner with a named storage class", { storageClass: "gp2", ebsProvisioner: "ebs.csi.aws.com" }, "ebsProvisioner", /unset when storageClass names an existing class/],
+    ["an EBS provisioner that is not one", { ebsProvisioner: "kubernetes.io/aws-ebs" as never }, "ebsProvisioner", /"ebs.csi.aws.com" or "ebs.csi.eks.amazonaws.com"/],
+    ["a storage class with capitals", { storageClass: "GP3" }, "storageClass", /DNS-1123 subdomain/],
+    ["a zone migration stage that does not exist", { size: "production", zoneAwareReplication: true, zoneMigrationStage: "finish" as never }, "zoneMigrationStage", /"start", "writes", "reads", "exclude-default-zone"/],
+    ["a zone migration without zone awareness", { size: "production", zoneMigrationStage: "start" }, "zoneMigrationStage", /unset while zoneAwareReplication is false/],
+    ["an override of the derived WAL replay ceiling", { valuesOverrides: { loki: { ingester: { wal: { replay_memory_ceiling: "8GB" } } } } }, "valuesOverrides.loki.ingester.wal.replay_memory_ceiling", /unset/],
+    ["an override that turns flush on shutdown off", { valuesOverrides: { loki: { ingester: { wal: { flush_on_shutdown: false } } } } }, "valuesOverrides.loki.ingester.wal.flush_on_shutdown", /unset/],
+    ["an override of the rollout-operator", { valuesOverrides: { rollout_operator: { enabled: false } } }, "valuesOverrides.rollout_operator.enabled", /unset/],
+    ["an override of the zone migration values", { valuesOverrides: { ingester: { zoneAwareReplication: { migration: { enabled: true } } } } }, "valuesOverrides.ingester.zoneAwareReplication.migration", /unset/],
+    ["an override of MinIO's storage class", { storage: "minio", valuesOverrides: { minio: { persistence: { storageClass: "gp2" } } } }, "valuesOverrides.minio.persistence.storageClass", /unset/],
   ];
 
   test.each(cases)("fails on %s", (_name, props, setting, expected) => {
