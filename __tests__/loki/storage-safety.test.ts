@@ -74,7 +74,7 @@ describe("rollouts", () => {
       // Chart 6.29.0 renders <fullname>-ingester (or <fullname>-ingester-rollout with zones) from ingester.maxUnavailable
       // and fails the render without it; every other multi-replica component has its own budget.
       expect(v.ingester.maxUnavailable).toBe(1);
-      expect(v.loki.commonConfig.replication_factor - v.ingester.maxUnavailable).toBeGreaterThanOrEqual(Math.floor(v.loki.commonConfig.replication_factor / 2) + 1);
+      expect(v.loki.commonConfig.replication_factor - (v.ingester.maxUnavailable ?? 0)).toBeGreaterThanOrEqual(Math.floor(v.loki.commonConfig.replication_factor / 2) + 1);
       for (const c of ["distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway"] as const) expect(v[c].maxUnavailable).toBe(1);
     }
   });
