@@ -180,7 +180,7 @@ export interface LokiStackProps {
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
-  /** Spread ingesters over three zones. @default false (reference) or true (production) */
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
   readonly zoneAwareReplication?: boolean;
   /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
   readonly chunksCacheMemoryMb?: number;
