@@ -90,7 +90,7 @@ export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlace
         : {
             setting: "zoneAwareReplication",
             condition: `alltrue([for s in ${all} : !contains(${hcl(names.ingesterZones)}, ${name})])`,
-            errorMessage: `zoneAwareReplication is false, but the release runs the zone ingester StatefulSets ${names.ingesterZones.join(", ")}: Helm would replace them with one StatefulSet on new volumes. Follow ${IN_PLACE_RUNBOOK}.`,
+            errorMessage: `zoneAwareReplication is false, but the release runs the zone ingester StatefulSets ${names.ingesterZones.join(", ")}: Helm would replace them with one StatefulSet on new volumes. Keep them with zoneAwareReplication: true (the production preset no longer turns it on), or move back as ${IN_PLACE_RUNBOOK} describes.`,
           },
     );
   }
