@@ -147,7 +147,8 @@ describe("given the real app command (node scripts/app.cjs) on a fixture with a 
     // One at a time: side by side, five app processes (~70 MB each) on top of both Jest workers
     // would set the suite's peak memory.
     for (const [fixture] of FIXTURES) runs.set(fixture, await runApp(root, parent, fixture));
-  });
+    // Five processes one after another on a shared 2-core machine: never bound by Jest's 5 s default.
+  }, 120_000);
   afterAll(() => {
     rmSync(parent, { recursive: true, force: true });
   });
