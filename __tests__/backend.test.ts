@@ -1,21 +1,17 @@
-import { Testing } from "cdktf";
-import { LokiStack } from "../lib/loki-stack";
-import { LokiStackProps } from "../lib/settings";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { LokiStackProps } from "../lib/loki-stack-props";
+import { Json } from "./support/json";
+import { synthStack } from "./support/synth";
 
 // MinIO with a kubeconfig needs nothing from AWS, so the stacks synthesize without lookups.
 const base: LokiStackProps = { clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" } };
 
-function terraformBlock(stack: LokiStack): Json {
-  return JSON.parse(Testing.synth(stack)).terraform;
-}
+/** The `terraform` block (backend and providers) of a stack. */
+const terraformBlock = (props: LokiStackProps, id: string): Json => synthStack(props, id).json.terraform;
 
 describe("S3 backend with a bucket configured", () => {
-  const app = Testing.app();
   const backend = { bucket: "acme-terraform-state" };
-  const minio = terraformBlock(new LokiStack(app, "loki-minio", { ...base, backend }));
-  const s3 = terraformBlock(new LokiStack(app, "loki-s3", { ...base, region: "eu-west-1", backend }));
+  const minio = terraformBlock({ ...base, backend }, "loki-minio");
+  const s3 = terraformBlock({ ...base, region: "eu-west-1", backend }, "loki-s3");
 
   test("given a bucket, then each stack writes an S3 backend with S3-native locking and encryption", () => {
     for (const terraform of [minio, s3]) {
@@ -42,11 +38,8 @@ describe("S3 backend with a bucket configured", () => {
 
 describe("S3 backend with an explicit key and region", () => {
   test("given a key and a region, then both are honoured", () => {
-    const stack = new LokiStack(Testing.app(), "loki-minio", {
-      ...base,
-      backend: { bucket: "acme-terraform-state", key: "platform/logging/loki.tfstate", region: "us-east-1" },
-    });
-    expect(terraformBlock(stack).backend.s3).toMatchObject({
+    const terraform = terraformBlock({ ...base, backend: { bucket: "acme-terraform-state", key: "platform/logging/loki.tfstate", region: "us-east-1" } }, "loki-minio");
+    expect(terraform.backend.s3).toMatchObject({
       bucket: "acme-terraform-state",
       key: "platform/logging/loki.tfstate",
       region: "us-east-1",
@@ -58,7 +51,7 @@ describe("S3 backend with an explicit key and region", () => {
 
 describe("Local backend without a bucket", () => {
   test("given no backend, then state is local, at a relative path named after the stack", () => {
-    const terraform = terraformBlock(new LokiStack(Testing.app(), "loki-minio", base));
+    const terraform = terraformBlock(base, "loki-minio");
     expect(Object.keys(terraform.backend)).toEqual(["local"]);
     expect(terraform.backend.local.path).toBe("terraform.loki-minio.tfstate");
     expect(terraform.backend.local.path.startsWith("/")).toBe(false);
@@ -67,17 +60,17 @@ describe("Local backend without a bucket", () => {
 
 describe("Backend validation", () => {
   test.each(["Acme_State", "ab", "state..bucket", "192.168.1.1"])("fails when backend.bucket is %p, naming backend.bucket", (bucket) => {
-    expect(() => new LokiStack(Testing.app(), "loki-minio", { ...base, backend: { bucket } })).toThrow(/^backend\.bucket must be/);
+    expect(() => synthStack({ ...base, backend: { bucket } }, "loki-minio")).toThrow(/^backend\.bucket must be/);
   });
 
   test("fails when backend.key starts with a slash, naming backend.key", () => {
-    expect(() => new LokiStack(Testing.app(), "loki-minio", { ...base, backend: { bucket: "acme-terraform-state", key: "/loki.tfstate" } })).toThrow(
+    expect(() => synthStack({ ...base, backend: { bucket: "acme-terraform-state", key: "/loki.tfstate" } }, "loki-minio")).toThrow(
       /^backend\.key must be/,
     );
   });
 
   test("fails when backend.region is not a region code, naming backend.region", () => {
-    expect(() => new LokiStack(Testing.app(), "loki-minio", { ...base, backend: { bucket: "acme-terraform-state", region: "Tokyo" } })).toThrow(
+    expect(() => synthStack({ ...base, backend: { bucket: "acme-terraform-state", region: "Tokyo" } }, "loki-minio")).toThrow(
       /^backend\.region must be/,
     );
   });

@@ -1,15 +1,7 @@
-import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { ENVIRONMENTS } from "../environments";
-import { LokiStack, LokiStackProps } from "../lib";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function synthStack(id: string, props: LokiStackProps): { json: Json; stack: LokiStack } {
-  const app = Testing.app();
-  const stack = new LokiStack(app, id, props);
-  return { json: JSON.parse(Testing.synth(stack)), stack };
-}
+import { Json } from "./support/json";
+import { synthStack } from "./support/synth";
 
 /** The one resource of a type. */
 function only(json: Json, type: string): Json {
@@ -36,7 +28,7 @@ function grafanaDatasource(json: Json): Json {
   return parse(file).datasources[0];
 }
 
-const EXAMPLES = Object.fromEntries(Object.entries(ENVIRONMENTS).map(([id, props]) => [id, synthStack(id, props)]));
+const EXAMPLES = Object.fromEntries(Object.entries(ENVIRONMENTS).map(([id, props]) => [id, synthStack(props, id)]));
 
 describe.each(Object.keys(ENVIRONMENTS))("example stack %s", (id) => {
   const { json } = EXAMPLES[id];
@@ -214,7 +206,7 @@ describe("example stack loki-s3", () => {
 
 describe("LokiStack options", () => {
   test("given another release, namespace and tenant, then the push URL, the trust, the rules and the agent move together", () => {
-    const { json } = synthStack("renamed", {
+    const { json } = synthStack({
       ...ENVIRONMENTS["loki-s3"],
       releaseName: "logs",
       namespace: "observability",
@@ -237,7 +229,7 @@ describe("LokiStack options", () => {
   });
 
   test("given a kubeconfig, then both providers use it and MinIO needs nothing from AWS", () => {
-    const { json } = synthStack("kube", { clusterName: "kind", storage: "minio", kubeconfig: { path: "~/.kube/config", context: "kind-loki" } });
+    const { json } = synthStack({ clusterName: "kind", storage: "minio", kubeconfig: { path: "~/.kube/config", context: "kind-loki" } });
     expect(json.provider.kubernetes[0]).toEqual({ config_path: "~/.kube/config", config_context: "kind-loki" });
     expect(json.provider.helm[0].kubernetes).toEqual({ config_path: "~/.kube/config", config_context: "kind-loki" });
     expect(json.data?.aws_eks_cluster).toBeUndefined();

@@ -1,13 +1,13 @@
 /**
  * The README's runbook for changes Kubernetes cannot apply in place: every object its commands name must be one the
- * chart really creates, by the chart's fullname rule (lib/names.ts chartFullname), and the plan's messages point to it.
+ * chart really creates, by the chart's fullname rule (lib/loki/chart.ts chartFullname), and the plan's messages point to it.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ENVIRONMENTS } from "../environments";
 import { IN_PLACE_RUNBOOK, statefulSetNames } from "../lib/loki/in-place-guard";
-import { chartFullname } from "../lib/names";
-import { EBS_CSI_README_SECTION } from "../lib/storage/storage-class";
+import { chartFullname } from "../lib/loki/chart";
+import { EBS_CSI_README_SECTION } from "../lib/volumes/storage-class";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 

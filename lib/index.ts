@@ -1,25 +1,77 @@
-export * from "./loki-stack";
-export * from "./settings";
-export * from "./names";
-export * from "./core/validation";
-export * from "./core/iam-policy";
-export * from "./storage/log-bucket";
-export * from "./storage/log-buckets";
-export * from "./identity/eks-cluster";
-export * from "./identity/loki-role";
-export * from "./identity/trust";
-export * from "./loki/rules/rules";
-export * from "./loki/rules/logql";
-export * from "./loki/rules/alert-rules";
-export * from "./loki/values";
-export * from "./loki/loki-release";
-export * from "./core/deep-merge";
-export * from "./fluent-bit/config";
-export * from "./fluent-bit/fluent-bit";
-export * from "./grafana/loki-datasource";
-export * from "./core/quantity";
-export * from "./storage/storage-class";
-export * from "./storage/loki-volumes";
-export * from "./storage/versioning-cost";
-export * from "./loki/storage-safety";
-export * from "./loki/in-place-guard";
+// The public API, named symbol by symbol.
+
+// The stack and its props.
+export { LokiStack, PINNED_ADDRESSES, pinnedAddress } from "./loki-stack";
+export { DEFAULT_REGION, resolveLokiStackProps } from "./loki-stack-props";
+export type {
+  FluentBitSettings,
+  GrafanaSettings,
+  KubeconfigAccess,
+  LokiStackProps,
+  LokiStackSettings,
+  S3StackStorage,
+  S3StateBackend,
+  StorageMode,
+} from "./loki-stack-props";
+
+// Shared building blocks.
+export { ConfigError } from "./core/validation";
+export { canonicalQuantity, quantityBytes } from "./core/quantity";
+export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
+
+// Storage.
+export { LogBucket } from "./storage/log-bucket";
+export type { LogBucketProps } from "./storage/log-bucket";
+export { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS, resolveLogBucketsProps } from "./storage/log-buckets";
+export type { BucketEncryption, LogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+export { defaultNoncurrentVersionExpirationDays, NONCURRENT_SHARE_OF_RETENTION, versioningStorageMultiplier } from "./storage/versioning-cost";
+
+// Volumes.
+export { EBS_CSI_README_SECTION, EBS_PROVISIONERS, LokiStorageClass, lokiStorageClassName, resolveLokiStorageClassProps } from "./volumes/storage-class";
+export type { EbsProvisioner, LokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
+
+// Identity.
+export { EksCluster } from "./identity/eks-cluster";
+export type { EksClusterProps } from "./identity/eks-cluster";
+export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
+export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
+
+// Loki.
+export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS } from "./loki/chart";
+export type { LokiChartFacts, LokiComponent } from "./loki/chart";
+export { deriveNames } from "./loki/names";
+export type { Names } from "./loki/names";
+export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
+export type { Tenancy, TenancyProps } from "./loki/tenancy";
+export { DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
+export type { LokiObjectStorage, LokiReleaseProps, LokiSize, ResolvedLokiReleaseProps } from "./loki/loki-props";
+export { LokiRelease } from "./loki/loki-release";
+export { buildLokiValues } from "./loki/values";
+export type { LokiValues } from "./loki/values";
+export {
+  checkIngesterMemoryLimit,
+  REPLAY_MEMORY_SHARE,
+  rolloutAndClaimValues,
+  walSafety,
+  withWalSafety,
+  ZONE_MIGRATION_STAGES,
+  zoneMigrationValues,
+} from "./loki/storage-safety";
+export type { RolloutAndClaimInputs, StorageSafetyValues, WalSafety, WalValues, ZoneMigrationStage, ZoneMigrationValues } from "./loki/storage-safety";
+export { DATA_CLAIM_NAME, IN_PLACE_RUNBOOK, INGESTER_ZONES, InPlaceGuard, inPlaceChecks, statefulSetNames } from "./loki/in-place-guard";
+export type { DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
+export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
+export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
+export { checkRuleGroups } from "./loki/rules/logql";
+export { renderRuleFile } from "./loki/rules/alert-rules";
+
+// Fluent Bit.
+export { FluentBit } from "./fluent-bit/fluent-bit";
+export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
+export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
+export { buildFluentBitConfig, renderFluentBitConfig } from "./fluent-bit/config";
+export type { FluentBitConfig } from "./fluent-bit/config";
+
+// Grafana.
+export { LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
+export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";

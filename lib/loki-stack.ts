@@ -1,17 +1,56 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
+import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { Construct, Node } from "constructs";
 import { FluentBit } from "./fluent-bit/fluent-bit";
 import { LokiDatasource } from "./grafana/loki-datasource";
 import { EksCluster } from "./identity/eks-cluster";
 import { LokiRole } from "./identity/loki-role";
 import { LokiRelease } from "./loki/loki-release";
-import { deriveNames, Names } from "./names";
-import { LokiStackProps, resolveSettings, ResolvedSettings } from "./settings";
+import { Names } from "./loki/names";
+import { Tenancy } from "./loki/tenancy";
+import { LokiStackProps, LokiStackSettings, resolveLokiStackProps } from "./loki-stack-props";
 import { LogBuckets } from "./storage/log-buckets";
-import { addLokiVolumes, LokiVolumes } from "./storage/loki-volumes";
+import { LokiStorageClass } from "./volumes/storage-class";
+
+/**
+ * The Terraform addresses that hold state, pinned here and nowhere else: construct path inside the stack, and the
+ * Terraform name it keeps. A refactor that moves a construct updates the path here and keeps the name; a changed
+ * name is a destroy and recreate in `cdktf diff` (for the buckets, of every log).
+ */
+export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
+  /** `aws_s3_bucket.loki_chunks` */
+  "LogBuckets/Chunks/Resource": "loki_chunks",
+  /** `aws_s3_bucket.loki_ruler` */
+  "LogBuckets/Ruler/Resource": "loki_ruler",
+  /** `aws_kms_key.loki_logs` */
+  "LogBuckets/Key": "loki_logs",
+  /** `aws_iam_role.loki` */
+  "LokiRole/Resource": "loki",
+  /** `local.loki_oidc_issuer_host` */
+  "LokiRole/OidcIssuerHost": "loki_oidc_issuer_host",
+  /** `helm_release.loki`: a new address would uninstall and reinstall Loki. */
+  "Loki/Resource": "loki",
+  /** `kubernetes_config_map_v1.loki_grafana_datasource` */
+  "GrafanaDatasource/Resource": "loki_grafana_datasource",
+  /** `kubernetes_storage_class_v1.loki_gp3`: a new address would delete the class every Loki claim names. */
+  "StorageClass/Resource": "loki_gp3",
+  /** `data.kubernetes_resources.loki_ebs_csi_driver`: the EBS CSI driver check. */
+  "StorageClass/Driver": "loki_ebs_csi_driver",
+  /** `data.kubernetes_resources.loki_statefulsets`: the release's StatefulSets, read by the in-place guard. */
+  "Loki/InPlaceGuard/StatefulSets": "loki_statefulsets",
+};
+
+/** The pinned Terraform name of an element of a stack, from PINNED_ADDRESSES; undefined when it has none. */
+export function pinnedAddress(stack: TerraformStack, element: TerraformElement | Node): string | undefined {
+  const node = TerraformElement.isTerraformElement(element) ? element.node : element;
+  const path = node.scopes
+    .slice(node.scopes.indexOf(stack) + 1)
+    .map((scope) => scope.node.id)
+    .join("/");
+  return PINNED_ADDRESSES[path];
+}
 
 /** Kubernetes API access shared by the Kubernetes and Helm providers. */
 interface KubeAccess {
@@ -23,25 +62,27 @@ interface KubeAccess {
 }
 
 /**
- * The whole Loki-on-EKS platform in one stack: S3 storage, the IAM role Loki assumes,
+ * The whole Loki-on-EKS platform in one stack: S3 storage, the IAM role Loki assumes, the gp3 StorageClass,
  * the Loki Helm release, the Fluent Bit agent and the Grafana data source.
  * Providers and the backend live here and nowhere else.
  */
 export class LokiStack extends TerraformStack {
-  /** Every setting with its default applied. */
-  public readonly settings: ResolvedSettings;
+  /** The props mapped onto each part, with every default applied. */
+  public readonly settings: LokiStackSettings;
   /** The names the components share. */
   public readonly names: Names;
+  /** Auth and the tenant that receives logs. */
+  public readonly tenancy: Tenancy;
   /** The looked-up EKS cluster; absent with a kubeconfig and MinIO, which need nothing from AWS. */
   public readonly cluster?: EksCluster;
   /** Loki's buckets (S3 mode only). */
   public readonly buckets?: LogBuckets;
   /** The role Loki assumes (S3 mode only). */
   public readonly role?: LokiRole;
-  /** The Loki Helm release. */
+  /** The gp3 StorageClass every Loki claim names; absent when `storageClass` names an existing class. */
+  public readonly storageClass?: LokiStorageClass;
+  /** The Loki Helm release, with the plan-time guard of changes Kubernetes cannot apply in place (`loki.guard`). */
   public readonly loki: LokiRelease;
-  /** The gp3 StorageClass and the plan-time guard of changes Kubernetes cannot apply in place. */
-  public readonly volumes: LokiVolumes;
   /** The Fluent Bit agent; absent when `fluentBit.enabled` is false. */
   public readonly fluentBit?: FluentBit;
   /** The Grafana data source ConfigMap; absent when `grafana.enabled` is false. */
@@ -50,10 +91,11 @@ export class LokiStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: LokiStackProps) {
     super(scope, id);
     // Validate everything before creating a single resource.
-    const settings = resolveSettings(props, id);
-    const names = deriveNames(settings);
+    const settings = resolveLokiStackProps(props, id);
+    const { names, tenancy } = settings;
     this.settings = settings;
     this.names = names;
+    this.tenancy = tenancy;
 
     if (settings.backend) {
       new S3Backend(this, { bucket: settings.backend.bucket, key: settings.backend.key, region: settings.backend.region, encrypt: true });
@@ -74,14 +116,9 @@ export class LokiStack extends TerraformStack {
     new HelmProvider(this, "Helm", { kubernetes: access });
 
     if (settings.storage.mode === "s3" && this.cluster) {
-      this.buckets = new LogBuckets(this, "LogBuckets", { storage: settings.storage });
-      this.role = new LokiRole(this, "LokiRole", {
-        cluster: this.cluster,
-        names,
-        buckets: this.buckets,
-        mode: settings.storage.identity,
-        createOidcProvider: settings.storage.createOidcProvider,
-      });
+      this.buckets = new LogBuckets(this, "LogBuckets", settings.storage.buckets);
+      this.role = new LokiRole(this, "LokiRole", { cluster: this.cluster, ...settings.storage.identity });
+      this.buckets.grantReadWrite(this.role);
 
       new TerraformOutput(this, "chunks_bucket_name", { value: this.buckets.chunks.bucketName, description: "S3 bucket holding Loki chunks and index" });
       new TerraformOutput(this, "chunks_bucket_arn", { value: this.buckets.chunks.bucketArn, description: "ARN of the chunks bucket" });
@@ -96,23 +133,51 @@ export class LokiStack extends TerraformStack {
       }
     }
 
-    this.loki = new LokiRelease(this, "Loki", { settings, names, buckets: this.buckets, role: this.role });
-    this.volumes = addLokiVolumes(this, settings, names, this.loki.resource);
+    // The gp3 class every Loki claim names, unless storageClass names an existing one; the release waits for it.
+    if (settings.storageClass) {
+      this.storageClass = new LokiStorageClass(this, "StorageClass", settings.storageClass);
+    }
+
+    const { buckets, role } = this;
+    this.loki = new LokiRelease(this, "Loki", {
+      ...settings.loki,
+      storage: buckets
+        ? {
+            mode: "s3",
+            region: settings.region,
+            chunksBucketName: buckets.chunks.bucketName,
+            rulerBucketName: buckets.ruler.bucketName,
+            kmsKeyArn: buckets.kmsKeyArn,
+          }
+        : { mode: "minio" },
+      serviceAccountAnnotations: role?.serviceAccountAnnotations,
+      // Every role and bucket resource first: the Pod Identity webhook only serves pods created after their association.
+      // Then the storage class, so no claim waits for a class that is not there yet.
+      dependsOn: [
+        ...[role, buckets].flatMap((c) => (c ? c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource) : [])),
+        ...(this.storageClass ? [this.storageClass.resource] : []),
+      ],
+    });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
     new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
 
-    if (settings.fluentBit.enabled) {
-      this.fluentBit = new FluentBit(this, "FluentBit", { settings: settings.fluentBit, names });
+    if (settings.fluentBit) {
+      this.fluentBit = new FluentBit(this, "FluentBit", settings.fluentBit);
     }
 
-    if (settings.grafana.enabled) {
-      this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", { settings: settings.grafana, names });
+    if (settings.grafana) {
+      this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", settings.grafana);
     }
+  }
+
+  /** Terraform names: the pinned ones from PINNED_ADDRESSES, cdktf's hashed path for everything else. */
+  protected allocateLogicalId(element: TerraformElement | Node): string {
+    return pinnedAddress(this, element) ?? super.allocateLogicalId(element);
   }
 }
 
 /** How both Kubernetes-facing providers reach the cluster: a kubeconfig, or the EKS API. */
-function kubeAccess(settings: ResolvedSettings, cluster: EksCluster | undefined): KubeAccess {
+function kubeAccess(settings: LokiStackSettings, cluster: EksCluster | undefined): KubeAccess {
   if (settings.kubeconfig || !cluster) {
     return { configPath: settings.kubeconfig?.path, configContext: settings.kubeconfig?.context };
   }

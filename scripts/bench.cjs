@@ -464,11 +464,7 @@ async function main() {
   }
 }
 
-if (require.main === module) {
-  main().catch((err) => {
-    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-    process.exitCode = 1;
-  });
-}
-
-module.exports = { runOnce };
+main().catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+  process.exitCode = 1;
+});

@@ -10,14 +10,12 @@ import {
   renderFluentBitConfig,
   TailInput,
 } from "../../lib/fluent-bit/config";
-import { deriveNames } from "../../lib/names";
-import { LokiStackProps, resolveSettings } from "../../lib/settings";
+import { FluentBitOptions, LokiPushTarget, resolveFluentBitProps } from "../../lib/fluent-bit/props";
+import { Json } from "../support/json";
+import { pushTarget } from "../support/targets";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function build(props: Partial<LokiStackProps> = {}): { config: FluentBitConfig; yaml: string; parsed: Json } {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  const config = buildFluentBitConfig(settings.fluentBit, deriveNames(settings));
+function build(options: FluentBitOptions = {}, loki: LokiPushTarget = pushTarget()): { config: FluentBitConfig; yaml: string; parsed: Json } {
+  const config = buildFluentBitConfig(resolveFluentBitProps({ ...options, loki }));
   const yaml = renderFluentBitConfig(config);
   return { config, yaml, parsed: parse(yaml) as Json };
 }
@@ -147,23 +145,19 @@ describe("buildFluentBitConfig wiring to the Loki release", () => {
     ["logs", "observability", "logs-loki-distributor.observability.svc.cluster.local"],
     ["my-loki", "logging", "my-loki-distributor.logging.svc.cluster.local"],
   ])("given release %s in namespace %s, then the output host is the chart's distributor Service %s", (releaseName, namespace, host) => {
-    const { parsed } = build({ releaseName, namespace });
+    const { parsed } = build({}, pushTarget(releaseName, namespace));
     expect(lokiOutput(parsed)).toMatchObject({ host, port: 3100 });
   });
 
   test("given auth on, then tenant_id equals the shared tenant, the one the ruler uses", () => {
-    const settings = resolveSettings({ clusterName: "prod-eks", tenant: "team-a" }, "test");
-    const names = deriveNames(settings);
-    const loki = lokiOutput(parse(renderFluentBitConfig(buildFluentBitConfig(settings.fluentBit, names))) as Json);
-    expect(names.authEnabled).toBe(true);
-    expect(loki.tenant_id).toBe(names.tenant);
+    const loki = lokiOutput(build({}, pushTarget("loki", "loki", "team-a")).parsed);
     expect(loki.tenant_id).toBe("team-a");
   });
 });
 
 describe("buildFluentBitConfig settings", () => {
   test("given another host state directory, then the DB and the buffer move with it", () => {
-    const { parsed } = build({ fluentBit: { hostStateDir: "/var/lib/fluent-bit" } });
+    const { parsed } = build({ hostStateDir: "/var/lib/fluent-bit" });
     expect(parsed.service["storage.path"]).toBe("/var/lib/fluent-bit/buffer");
     expect(parsed.pipeline.inputs[0].db).toBe("/var/lib/fluent-bit/tail-containers.db");
   });
@@ -173,19 +167,19 @@ describe("buildFluentBitConfig settings", () => {
   });
 
   test("given another agent namespace, then that namespace's logs are the excluded ones", () => {
-    const { parsed } = build({ fluentBit: { namespace: "logging" } });
+    const { parsed } = build({ namespace: "logging" });
     expect(parsed.pipeline.inputs[0].exclude_path).toBe("/var/log/containers/*_logging_*.log");
   });
 
   test("given a buffer limit, then it bounds the output's disk buffer", () => {
-    expect(lokiOutput(build({ fluentBit: { bufferLimit: "512M" } }).parsed)["storage.total_limit_size"]).toBe("512M");
+    expect(lokiOutput(build({ bufferLimit: "512M" }).parsed)["storage.total_limit_size"]).toBe("512M");
   });
 
   test("given extra filters and outputs, then they follow the built-in ones in order", () => {
     const grep = { name: "grep", match: "kube.*", exclude: "log ^healthz" };
     const modify = { name: "modify", match: "kube.*", add: "cluster prod-eks" };
     const s3 = { name: "s3", match: "kube.*", bucket: "acme-log-archive", region: "ap-northeast-1" };
-    const { parsed } = build({ fluentBit: { extraFilters: [grep, modify], extraOutputs: [s3] } });
+    const { parsed } = build({ extraFilters: [grep, modify], extraOutputs: [s3] });
     expect(parsed.pipeline.filters.map((f: Json) => f.name)).toEqual(["kubernetes", "grep", "modify"]);
     expect(parsed.pipeline.filters.slice(1)).toEqual([grep, modify]);
     expect(parsed.pipeline.outputs.map((o: Json) => o.name)).toEqual(["loki", "s3"]);
@@ -193,6 +187,6 @@ describe("buildFluentBitConfig settings", () => {
   });
 
   test("given a changed setting, then the checksum changes", () => {
-    expect(configChecksum(build().yaml)).not.toBe(configChecksum(build({ fluentBit: { bufferLimit: "4G" } }).yaml));
+    expect(configChecksum(build().yaml)).not.toBe(configChecksum(build({ bufferLimit: "4G" }).yaml));
   });
 });

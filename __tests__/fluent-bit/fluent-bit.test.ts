@@ -4,32 +4,28 @@ import { DaemonSetV1 } from "@cdktf/provider-kubernetes/lib/daemon-set-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
-import { Testing } from "cdktf";
 import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { FLUENT_BIT_GRACE_SECONDS } from "../../lib/fluent-bit/config";
 import { CONFIG_CHECKSUM_ANNOTATION, FluentBit } from "../../lib/fluent-bit/fluent-bit";
-import { LokiStack } from "../../lib/loki-stack";
-import { deriveNames } from "../../lib/names";
-import { DEFAULT_FLUENT_BIT_IMAGE, LokiStackProps, resolveSettings } from "../../lib/settings";
+import { DEFAULT_FLUENT_BIT_IMAGE, FluentBitProps } from "../../lib/fluent-bit/props";
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { Json } from "../support/json";
+import { synthPart, synthStack } from "../support/synth";
+import { pushTarget } from "../support/targets";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Synthesizes the construct alone, in a bare scope, from the settings a stack with these props would resolve. */
-function synthConstruct(props: Partial<LokiStackProps> = {}): { synthesized: string; json: Json; agent: FluentBit } {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
+/** Synthesizes the construct alone, in a bare stack, pushing to the default release. */
+function synthConstruct(props: Partial<FluentBitProps> = {}): { synthesized: string; json: Json; agent: FluentBit } {
   let agent!: FluentBit;
-  const synthesized = Testing.synthScope((scope) => {
-    agent = new FluentBit(scope, "FluentBit", { settings: settings.fluentBit, names: deriveNames(settings) });
+  const synthesized = synthPart((scope) => {
+    agent = new FluentBit(scope, "FluentBit", { loki: pushTarget(), ...props });
   });
   return { synthesized, json: JSON.parse(synthesized) as Json, agent };
 }
 
-/** Synthesizes a whole LokiStack (MinIO and a kubeconfig, so nothing needs AWS). */
-function synthStack(props: Partial<LokiStackProps> = {}): { stack: LokiStack; json: Json } {
-  const stack = new LokiStack(Testing.app(), "loki-test", { clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" }, ...props });
-  return { stack, json: JSON.parse(Testing.synth(stack)) as Json };
-}
+/** A whole LokiStack with MinIO and a kubeconfig, so nothing needs AWS. */
+const synthMinioStack = (props: Partial<LokiStackProps> = {}) =>
+  synthStack({ clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" }, ...props });
 
 /** The agent's only resource of one type; its Terraform names all start with the construct ID. */
 const only = (json: Json, type: string): Json => {
@@ -192,12 +188,12 @@ describe("FluentBit defaults", () => {
 
 describe("FluentBit settings", () => {
   test("given other resources, then the container gets them", () => {
-    const { json } = synthConstruct({ fluentBit: { resources: { cpuRequest: "50m", memoryRequest: "256Mi", cpuLimit: "500m", memoryLimit: "1Gi" } } });
+    const { json } = synthConstruct({ resources: { cpuRequest: "50m", memoryRequest: "256Mi", cpuLimit: "500m", memoryLimit: "1Gi" } });
     expect(containerOf(json).resources).toEqual({ requests: { cpu: "50m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } });
   });
 
   test("given another image, namespace and state directory, then the DaemonSet follows them", () => {
-    const { json } = synthConstruct({ fluentBit: { image: "fluent/fluent-bit:4.0.3", namespace: "logging", hostStateDir: "/var/lib/fluent-bit" } });
+    const { json } = synthConstruct({ image: "fluent/fluent-bit:4.0.3", namespace: "logging", hostStateDir: "/var/lib/fluent-bit" });
     expect(only(json, "kubernetes_namespace_v1").metadata.name).toBe("logging");
     expect(containerOf(json).image).toBe("fluent/fluent-bit:4.0.3");
     const state = (podSpecOf(json).volume as Json[]).find((v) => v.name === "state") as Json;
@@ -207,16 +203,14 @@ describe("FluentBit settings", () => {
 
   test("given a config change, then the pod annotation changes and the pods roll", () => {
     const annotation = (json: Json) => only(json, "kubernetes_daemon_set_v1").spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
-    expect(annotation(synthConstruct().json)).not.toBe(annotation(synthConstruct({ fluentBit: { bufferLimit: "4G" } }).json));
+    expect(annotation(synthConstruct().json)).not.toBe(annotation(synthConstruct({ bufferLimit: "4G" }).json));
     expect(annotation(synthConstruct().json)).toBe(annotation(synthConstruct().json));
   });
 
   test("given extra filters and outputs, then they land in the ConfigMap's config after the built-in ones", () => {
     const { json } = synthConstruct({
-      fluentBit: {
-        extraFilters: [{ name: "grep", match: "kube.*", exclude: "log ^healthz" }],
-        extraOutputs: [{ name: "s3", match: "kube.*", bucket: "acme-log-archive" }],
-      },
+      extraFilters: [{ name: "grep", match: "kube.*", exclude: "log ^healthz" }],
+      extraOutputs: [{ name: "s3", match: "kube.*", bucket: "acme-log-archive" }],
     });
     const config = configOf(json);
     expect(config.pipeline.filters.map((f: Json) => f.name)).toEqual(["kubernetes", "grep"]);
@@ -231,18 +225,18 @@ describe("FluentBit settings", () => {
     ["a state directory climbing into /var/log", { fluentBit: { hostStateDir: "/var/fluent-bit/../log" } }, /fluentBit\.hostStateDir must be a path without "\." or "\.\." segments/],
     ["a memory limit that is not a quantity", { fluentBit: { resources: { memoryLimit: "lots" } } }, /fluentBit\.resources\.memoryLimit must be a Kubernetes quantity .*\(got "lots"\)/],
   ])("fails given %s", (_, props, message) => {
-    expect(() => resolveSettings({ clusterName: "prod-eks", ...(props as Partial<LokiStackProps>) }, "test")).toThrow(message);
+    expect(() => synthMinioStack(props as Partial<LokiStackProps>)).toThrow(message);
   });
 });
 
 describe("FluentBit in the LokiStack", () => {
-  let reference: { stack: LokiStack; json: Json };
-  let renamed: { stack: LokiStack; json: Json };
-  let withAuth: { stack: LokiStack; json: Json };
+  let reference: ReturnType<typeof synthStack>;
+  let renamed: ReturnType<typeof synthStack>;
+  let withAuth: ReturnType<typeof synthStack>;
   beforeAll(() => {
-    reference = synthStack();
-    renamed = synthStack({ releaseName: "logs", namespace: "observability" });
-    withAuth = synthStack({ tenant: "team-a" });
+    reference = synthMinioStack();
+    renamed = synthMinioStack({ releaseName: "logs", namespace: "observability" });
+    withAuth = synthMinioStack({ tenant: "team-a" });
   });
 
   test("given the default release loki, then the ConfigMap pushes to the chart's loki-distributor.loki Service on 3100", () => {
@@ -257,13 +251,13 @@ describe("FluentBit in the LokiStack", () => {
   });
 
   test("given auth on, then tenant_id is the stack's tenant", () => {
-    expect(withAuth.stack.names.authEnabled).toBe(true);
-    expect(lokiOutputOf(withAuth.json).tenant_id).toBe(withAuth.stack.names.tenant);
+    expect(withAuth.stack.tenancy.authEnabled).toBe(true);
+    expect(lokiOutputOf(withAuth.json).tenant_id).toBe(withAuth.stack.tenancy.tenant);
     expect(lokiOutputOf(withAuth.json).tenant_id).toBe("team-a");
   });
 
   test("given auth off, then no tenant_id is set", () => {
-    expect(reference.stack.names.authEnabled).toBe(false);
+    expect(reference.stack.tenancy.authEnabled).toBe(false);
     expect(lokiOutputOf(reference.json)).not.toHaveProperty("tenant_id");
   });
 
@@ -273,7 +267,7 @@ describe("FluentBit in the LokiStack", () => {
   });
 
   test("given the agent disabled, then the stack creates none of its objects", () => {
-    const { stack, json } = synthStack({ fluentBit: { enabled: false } });
+    const { stack, json } = synthMinioStack({ fluentBit: { enabled: false } });
     expect(stack.fluentBit).toBeUndefined();
     const agentAddresses = Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
       Object.entries(byName as Json)
@@ -282,5 +276,21 @@ describe("FluentBit in the LokiStack", () => {
     );
     expect(agentAddresses).toEqual([]);
     expect(json.resource?.kubernetes_daemon_set_v1).toBeUndefined();
+  });
+});
+
+describe("FluentBit validation on its own", () => {
+  test.each<[Partial<FluentBitProps>, RegExp]>([
+    [{ namespace: "Fluent_Bit" }, /^namespace must be a DNS-1123 label/],
+    [{ image: "fluent/fluent-bit:latest" }, /^image must be an image pinned to a version tag or digest/],
+    [{ hostStateDir: "/var/log/fluent-bit" }, /^hostStateDir must be an absolute host path outside \/var\/log/],
+    [{ bufferLimit: "2GiB" }, /^bufferLimit must be a Fluent Bit size such as "512M" or "2G" \(got "2GiB"\)/],
+    [{ resources: { cpuLimit: "one" } }, /^resources\.cpuLimit must be a Kubernetes quantity/],
+    [{ extraOutputs: [{ match: "kube.*" }] }, /^extraOutputs\[0\]\.name must be a plugin name/],
+    [{ loki: { ...pushTarget(), host: "http://loki" } }, /^loki\.host must be a DNS-1123 subdomain/],
+    [{ loki: { ...pushTarget(), port: 0 } }, /^loki\.port must be a whole number from 1 to 65535/],
+    [{ loki: { ...pushTarget(), path: "loki/api/v1/push" } }, /^loki\.path must be an absolute URL path/],
+  ])("fails with %j, naming the prop", (props, message) => {
+    expect(() => synthConstruct(props)).toThrow(message);
   });
 });

@@ -1,33 +1,26 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { Testing } from "cdktf";
 import { parse } from "yaml";
 import {
   DATASOURCE_FILE_NAME,
   DatasourceProvisioning,
   LokiDatasource,
+  LokiDatasourceProps,
   lokiDatasourceProvisioning,
   TENANT_HEADER,
 } from "../../lib/grafana/loki-datasource";
-import { LokiStack } from "../../lib/loki-stack";
-import { deriveNames, Names } from "../../lib/names";
-import { LokiStackProps, resolveSettings } from "../../lib/settings";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function resolve(props: Partial<LokiStackProps> = {}) {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  return { settings, names: deriveNames(settings) };
-}
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { Json } from "../support/json";
+import { synthPart, synthStack } from "../support/synth";
+import { queryTarget as target } from "../support/targets";
 
 /** Synthesizes the construct alone and returns the JSON, the raw text and the parsed provisioning file. */
-function synth(props: Partial<LokiStackProps> = {}): { json: Json; synthesized: string; provisioning: DatasourceProvisioning; names: Names } {
-  const { settings, names } = resolve(props);
-  const synthesized = Testing.synthScope((scope) => {
-    new LokiDatasource(scope, "GrafanaDatasource", { settings: settings.grafana, names });
+function synth(props: LokiDatasourceProps = { loki: target() }): { json: Json; synthesized: string; provisioning: DatasourceProvisioning } {
+  const synthesized = synthPart((scope) => {
+    new LokiDatasource(scope, "GrafanaDatasource", props);
   });
   const json = JSON.parse(synthesized);
   const configMap = json.resource.kubernetes_config_map_v1.loki_grafana_datasource;
-  return { json, synthesized, provisioning: parse(configMap.data[DATASOURCE_FILE_NAME]), names };
+  return { json, synthesized, provisioning: parse(configMap.data[DATASOURCE_FILE_NAME]) };
 }
 
 describe("LokiDatasource defaults", () => {
@@ -65,21 +58,20 @@ describe("LokiDatasource defaults", () => {
 });
 
 describe("LokiDatasource with another release, namespace and tenant", () => {
-  const props = { releaseName: "logs", namespace: "observability", tenant: "team-a", grafana: { namespace: "grafana" } };
-  const { synthesized, provisioning, names } = synth(props);
+  const loki = target("logs", "observability", "team-a");
+  const { synthesized, provisioning } = synth({ namespace: "grafana", loki });
   const [datasource] = provisioning.datasources;
 
   test("given a tenant, then the tenant header carries the tenant the agents write under", () => {
-    expect(names.authEnabled).toBe(true);
     expect(datasource.jsonData).toMatchObject({ httpHeaderName1: TENANT_HEADER });
     expect(TENANT_HEADER).toBe("X-Scope-OrgID");
     expect(datasource.secureJsonData).toEqual({ httpHeaderValue1: "team-a" });
-    expect(datasource.secureJsonData?.httpHeaderValue1).toBe(names.tenant);
+    expect(datasource.secureJsonData?.httpHeaderValue1).toBe(loki.tenant);
   });
 
   test("given another release and namespace, then the URL follows the release's query-frontend Service", () => {
     expect(datasource.url).toBe("http://logs-loki-query-frontend.observability.svc.cluster.local:3100");
-    expect(datasource.url).toBe(names.queryUrl);
+    expect(datasource.url).toBe(loki.queryUrl);
     expect(datasource.uid).toBe("logs-loki");
   });
 
@@ -91,16 +83,14 @@ describe("LokiDatasource with another release, namespace and tenant", () => {
 });
 
 describe("lokiDatasourceProvisioning", () => {
-  test("given authEnabled set explicitly with a tenant, then the header names that tenant", () => {
-    const { names } = resolve({ authEnabled: true, tenant: "platform" });
-    const [datasource] = lokiDatasourceProvisioning(names).datasources;
+  test("given a tenant, then the header names that tenant", () => {
+    const [datasource] = lokiDatasourceProvisioning(target("loki", "loki", "platform")).datasources;
     expect(datasource.jsonData.httpHeaderName1).toBe("X-Scope-OrgID");
     expect(datasource.secureJsonData).toEqual({ httpHeaderValue1: "platform" });
   });
 
   test("given a release whose fullname exceeds 40 characters, then the UID is cut to Grafana's limit", () => {
-    const { names } = resolve({ releaseName: "a".repeat(50) });
-    expect(lokiDatasourceProvisioning(names).datasources[0].uid).toBe("a".repeat(40));
+    expect(lokiDatasourceProvisioning(target("a".repeat(50))).datasources[0].uid).toBe("a".repeat(40));
   });
 });
 
@@ -108,18 +98,27 @@ describe("LokiStack wiring of the data source", () => {
   const base: LokiStackProps = { clusterName: "prod-eks", storage: "minio", kubeconfig: { path: "~/.kube/config" } };
 
   test("given grafana enabled (the default), then the stack exposes the data source and synthesizes its ConfigMap", () => {
-    const stack = new LokiStack(Testing.app(), "test", base);
+    const { stack, json } = synthStack(base);
     expect(stack.grafanaDatasource?.queryUrl).toBe(stack.names.queryUrl);
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(ConfigMapV1, {
+    expect(JSON.stringify(json)).toHaveResourceWithProperties(ConfigMapV1, {
       metadata: expect.objectContaining({ name: "loki-grafana-datasource", labels: expect.objectContaining({ grafana_datasource: "1" }) }),
     });
   });
 
   test("given grafana disabled, then no data source and no ConfigMap are created", () => {
-    const stack = new LokiStack(Testing.app(), "test", { ...base, grafana: { enabled: false } });
+    const { stack, json } = synthStack({ ...base, grafana: { enabled: false } });
     expect(stack.grafanaDatasource).toBeUndefined();
-    const json = JSON.parse(Testing.synth(stack));
     const configMaps = Object.values<Json>(json.resource?.kubernetes_config_map_v1 ?? {});
     expect(configMaps.filter((c) => c.metadata?.labels?.grafana_datasource !== undefined)).toEqual([]);
+  });
+});
+
+describe("LokiDatasource validation", () => {
+  test.each<[LokiDatasourceProps, RegExp]>([
+    [{ namespace: "Grafana", loki: target() }, /^namespace must be a DNS-1123 label/],
+    [{ loki: { ...target(), queryUrl: "loki:3100" } }, /^loki\.queryUrl must be an http\(s\) URL/],
+    [{ loki: { ...target(), fullname: "" } }, /^loki\.fullname must be the Loki release's fullname/],
+  ])("fails on its own with %j", (props, message) => {
+    expect(() => synth(props)).toThrow(message);
   });
 });

@@ -1,32 +1,25 @@
 import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { IGrantee, PolicyStatement } from "../../lib/core/iam-policy";
 import { EksCluster } from "../../lib/identity/eks-cluster";
-import { LokiRole } from "../../lib/identity/loki-role";
-import { deriveNames } from "../../lib/names";
-import { LokiStackProps, resolveSettings } from "../../lib/settings";
-import { LogBuckets } from "../../lib/storage/log-buckets";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { LokiRole, LokiRoleProps } from "../../lib/identity/loki-role";
+import { LogBuckets, LogBucketsProps } from "../../lib/storage/log-buckets";
+import { Json } from "../support/json";
+import { synthPart } from "../support/synth";
 
 const ISSUER_HOST = "${local.loki_oidc_issuer_host}";
+// As the stack maps its defaults: the expiration backstop is the default 31-day retention plus 30 days.
+const BUCKETS: LogBucketsProps = { chunksBucketName: "prod-eks-loki-chunks", rulerBucketName: "prod-eks-loki-ruler", chunksExpirationDays: 61 };
 
-function synth(props: Partial<LokiStackProps> = {}): { json: Json; synthesized: string; role: LokiRole } {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  if (settings.storage.mode !== "s3") throw new Error("expected S3 storage");
-  const storage = settings.storage;
+/** The role on its own, in the stack's construct IDs, granted read and write on the buckets as the stack does. */
+function synth(props: Omit<LokiRoleProps, "cluster"> = {}, buckets: LogBucketsProps = BUCKETS): { json: Json; synthesized: string; role: LokiRole } {
   let role!: LokiRole;
-  const synthesized = Testing.synthScope((scope) => {
-    const cluster = new EksCluster(scope, "Cluster", { clusterName: settings.clusterName });
-    const buckets = new LogBuckets(scope, "LogBuckets", { storage });
-    role = new LokiRole(scope, "LokiRole", {
-      cluster,
-      names: deriveNames(settings),
-      buckets,
-      mode: storage.identity,
-      createOidcProvider: storage.createOidcProvider,
-    });
+  const synthesized = synthPart((scope) => {
+    const cluster = new EksCluster(scope, "Cluster", { clusterName: "prod-eks" });
+    role = new LokiRole(scope, "LokiRole", { cluster, ...props });
+    new LogBuckets(scope, "LogBuckets", buckets).grantReadWrite(role);
   });
   return { json: JSON.parse(synthesized), synthesized, role };
 }
@@ -116,7 +109,7 @@ describe("LokiRole options", () => {
   });
 
   test("given SSE-KMS, then the KMS actions are granted on that key only", () => {
-    const { json } = synth({ encryption: "SSE-KMS" });
+    const { json } = synth({}, { ...BUCKETS, encryption: "SSE-KMS" });
     const policy = JSON.parse(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
     expect(policy.Statement[2]).toEqual({
       Sid: "UseLokiBucketKey",
@@ -124,5 +117,35 @@ describe("LokiRole options", () => {
       Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
       Resource: ["${aws_kms_key.loki_logs.arn}"],
     });
+  });
+});
+
+describe("LokiRole grants", () => {
+  test("given a grant from any resource, then the statement lands in the role's one inline policy", () => {
+    const statement: PolicyStatement = { Sid: "ReadOneThing", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::acme/one"] };
+    const synthesized = synthPart((scope) => {
+      const role: IGrantee = new LokiRole(scope, "LokiRole", { cluster: new EksCluster(scope, "Cluster", { clusterName: "prod-eks" }) });
+      role.addToPolicy(statement);
+    });
+    const policies = Object.values<Json>(JSON.parse(synthesized).resource.aws_iam_role_policy);
+    expect(policies).toHaveLength(1);
+    expect(JSON.parse(policies[0].policy).Statement).toEqual([statement]);
+  });
+
+  test("fails validation when nothing was granted to the role, which would leave an empty policy", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    new LokiRole(stack, "LokiRole", { cluster: new EksCluster(stack, "Cluster", { clusterName: "prod-eks" }) });
+    expect(() => Testing.synth(stack, true)).toThrow(/nothing was granted to the role/);
+  });
+});
+
+describe("LokiRole validation", () => {
+  test.each([
+    [{ identity: "oidc" }, /^identity must be "irsa" or "pod-identity" \(got "oidc"\)/],
+    [{ identity: "pod-identity", createOidcProvider: true }, /^createOidcProvider must be unset with identity "pod-identity"/],
+    [{ namespace: "Loki" }, /^namespace must be a DNS-1123 label/],
+    [{ serviceAccountName: "loki_sa" }, /^serviceAccountName must be a DNS-1123 subdomain/],
+  ])("fails on its own with %j", (props, message) => {
+    expect(() => synthPart((scope) => new LokiRole(scope, "LokiRole", { cluster: new EksCluster(scope, "Cluster", { clusterName: "prod-eks" }), ...(props as object) }))).toThrow(message);
   });
 });

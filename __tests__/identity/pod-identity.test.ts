@@ -28,7 +28,7 @@ describe.each<[string, Partial<LokiStackProps>, string, string]>([
 ])("given IRSA (the default) with %s", (_, extra, namespace, serviceAccount) => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack({ ...S3, ...extra }, "loki-s3");
+    json = synthStack({ ...S3, ...extra }, "loki-s3").json;
   });
 
   it("then the cluster's existing OIDC provider is looked up by its issuer, and none is created", () => {
@@ -71,7 +71,7 @@ describe.each<[string, Partial<LokiStackProps>, string, string]>([
 
 describe("given IRSA with createOidcProvider", () => {
   it("then the stack creates the OIDC provider for the cluster's issuer with the STS audience, and the trust names it", () => {
-    const json = synthStack({ ...S3, createOidcProvider: true }, "loki-s3");
+    const json = synthStack({ ...S3, createOidcProvider: true }, "loki-s3").json;
     const [[name, provider]] = resourcesOf(json, "aws_iam_openid_connect_provider");
     const [cluster] = Object.keys(json.data.aws_eks_cluster);
     expect(provider.url).toBe(`\${data.aws_eks_cluster.${cluster}.identity[0].oidc[0].issuer}`);
@@ -88,7 +88,7 @@ describe.each<[string, Partial<LokiStackProps>, string, string]>([
 ])("given EKS Pod Identity with %s", (_, extra, namespace, serviceAccount) => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack({ ...S3, ...extra, identity: "pod-identity" }, "loki-s3");
+    json = synthStack({ ...S3, ...extra, identity: "pod-identity" }, "loki-s3").json;
   });
 
   it("then a pod identity association binds the role to the chart's namespace and service account on the cluster, with session tags on", () => {
@@ -182,8 +182,8 @@ describe.each<[string, Partial<LokiStackProps>, string, string]>([
 
 describe("given both identity modes", () => {
   it("then the role's S3 permissions are the same: only how it is assumed differs", () => {
-    const irsa = synthStack(S3, "loki-s3");
-    const podIdentity = synthStack({ ...S3, identity: "pod-identity" }, "loki-s3");
+    const irsa = synthStack(S3, "loki-s3").json;
+    const podIdentity = synthStack({ ...S3, identity: "pod-identity" }, "loki-s3").json;
     const policy = (json: Synthesized) => resourcesOf(json, "aws_iam_role_policy").map(([name, p]) => [name, p.policy]);
     expect(policy(podIdentity)).toEqual(policy(irsa));
     expect(onlyResource(podIdentity, "aws_iam_role").name_prefix).toBe(onlyResource(irsa, "aws_iam_role").name_prefix);

@@ -6,13 +6,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LokiStackProps } from "../../lib/loki-stack-props";
 import { inPlaceChecks, IN_PLACE_RUNBOOK, statefulSetNames } from "../../lib/loki/in-place-guard";
-import { LokiStackProps } from "../../lib/settings";
-import { REFERENCE_PROPS, synthStack, Synthesized } from "../support/synth";
+import { LokiRelease } from "../../lib/loki/loki-release";
+import { Json } from "../support/json";
+import { PROCESS_TIMEOUT_MS } from "../support/processes";
+import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../support/synth";
 
-type Json = Record<string, unknown>;
+// This file starts processes (terraform console): give each test time for a loaded machine.
+jest.setTimeout(PROCESS_TIMEOUT_MS);
+
 const STATEFULSETS = "data.kubernetes_resources.loki_statefulsets.objects";
-const TERRAFORM_TIMEOUT_MS = 120_000;
 
 /** A StatefulSet as `kubectl get statefulset -o json` shows it, with one `data` claim template (or none). */
 function statefulSet(name: string, claim?: { size: string; storageClass?: string }): Json {
@@ -73,7 +77,8 @@ function evaluate(conditions: readonly string[], objects: unknown): boolean[] {
       cwd: dir,
       input: `jsonencode([${expressions.join(", ")}])\n`,
       encoding: "utf8",
-      timeout: TERRAFORM_TIMEOUT_MS,
+      // A hung process must not hang the suite: a synchronous spawn holds Jest's own timer.
+      timeout: PROCESS_TIMEOUT_MS,
       env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
     });
     if (result.status !== 0) throw new Error(`terraform console failed: ${result.stderr}`);
@@ -85,7 +90,7 @@ function evaluate(conditions: readonly string[], objects: unknown): boolean[] {
 
 /** The settings whose check fails on a simulated deployed state, for a stack's props. */
 function failing(props: Partial<LokiStackProps>, objects: unknown): string[] {
-  const json = synthStack({ ...REFERENCE_PROPS, ...props });
+  const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
   const preconditions = preconditionsOf(json);
   const results = evaluate(
     preconditions.map((p) => p.condition),
@@ -95,7 +100,7 @@ function failing(props: Partial<LokiStackProps>, objects: unknown): string[] {
 }
 
 describe("given the synthesized stack", () => {
-  const json = synthStack(REFERENCE_PROPS);
+  const { json } = synthStack(REFERENCE_PROPS);
 
   test("then helm_release.loki carries the guard's checks, built by inPlaceChecks from the StatefulSet lookup", () => {
     const desired = { fullname: "loki", ingester: { size: "10Gi", storageClass: "loki-gp3" }, compactor: { size: "10Gi", storageClass: "loki-gp3" } };
@@ -122,109 +127,92 @@ describe("given the synthesized stack", () => {
 });
 
 describe("given the guard evaluated by terraform console", () => {
-  test(
-    "when nothing is deployed (first deploy, the namespace absent or empty), then every check passes",
-    () => {
-      expect(failing({}, null)).toEqual([]);
-      expect(failing({}, [])).toEqual([]);
-      expect(failing({ size: "production", zoneAwareReplication: true }, [])).toEqual([]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when nothing is deployed (first deploy, the namespace absent or empty), then every check passes", () => {
+    expect(failing({}, null)).toEqual([]);
+    expect(failing({}, [])).toEqual([]);
+    expect(failing({ size: "production", zoneAwareReplication: true }, [])).toEqual([]);
+  });
 
-  test(
-    "when the deployed release matches the stack, then every check passes, whatever form the size is written in",
-    () => {
-      expect(failing({}, deployed())).toEqual([]);
-      // The API server writes quantities back in canonical form: 10240Mi comes back as 10Gi.
-      expect(failing({ ingesterVolumeSize: "10240Mi" }, deployed())).toEqual([]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the deployed release matches the stack, then every check passes, whatever form the size is written in", () => {
+    expect(failing({}, deployed())).toEqual([]);
+    // The API server writes quantities back in canonical form: 10240Mi comes back as 10Gi.
+    expect(failing({ ingesterVolumeSize: "10240Mi" }, deployed())).toEqual([]);
+  });
 
-  test(
-    "when the ingester claim size differs, then the plan fails on ingesterVolumeSize alone",
-    () => {
-      expect(failing({ ingesterVolumeSize: "20Gi" }, deployed())).toEqual(["ingesterVolumeSize"]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the ingester claim size differs, then the plan fails on ingesterVolumeSize alone", () => {
+    expect(failing({ ingesterVolumeSize: "20Gi" }, deployed())).toEqual(["ingesterVolumeSize"]);
+  });
 
-  test(
-    "when the compactor claim size differs, then the plan fails on compactorVolumeSize alone",
-    () => {
-      expect(failing({ compactorVolumeSize: "20Gi" }, deployed())).toEqual(["compactorVolumeSize"]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the compactor claim size differs, then the plan fails on compactorVolumeSize alone", () => {
+    expect(failing({ compactorVolumeSize: "20Gi" }, deployed())).toEqual(["compactorVolumeSize"]);
+  });
 
-  test(
-    "when the claims name another class, or none (a release deployed before the stack created its class), then the plan fails on storageClass",
-    () => {
-      expect(failing({ storageClass: "gp2" }, deployed())).toEqual(["storageClass"]);
-      expect(failing({}, deployed({ size: "10Gi" }))).toEqual(["storageClass"]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the claims name another class, or none (a release deployed before the stack created its class), then the plan fails on storageClass", () => {
+    expect(failing({ storageClass: "gp2" }, deployed())).toEqual(["storageClass"]);
+    expect(failing({}, deployed({ size: "10Gi" }))).toEqual(["storageClass"]);
+  });
 
-  test(
-    "when the stack would switch between one ingester StatefulSet and three zone StatefulSets, then the plan fails on zoneAwareReplication",
-    () => {
-      const claim = { size: "10Gi", storageClass: "loki-gp3" };
-      const zones = [...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim)), statefulSet("loki-compactor", claim)];
-      expect(failing({ size: "production", zoneAwareReplication: true }, deployed())).toEqual(["zoneAwareReplication"]);
-      expect(failing({ size: "production" }, zones)).toEqual(["zoneAwareReplication"]);
-      expect(failing({ size: "production", zoneAwareReplication: true }, zones)).toEqual([]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the stack would switch between one ingester StatefulSet and three zone StatefulSets, then the plan fails on zoneAwareReplication", () => {
+    const claim = { size: "10Gi", storageClass: "loki-gp3" };
+    const zones = [...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim)), statefulSet("loki-compactor", claim)];
+    expect(failing({ size: "production", zoneAwareReplication: true }, deployed())).toEqual(["zoneAwareReplication"]);
+    expect(failing({ size: "production" }, zones)).toEqual(["zoneAwareReplication"]);
+    expect(failing({ size: "production", zoneAwareReplication: true }, zones)).toEqual([]);
+  });
 
-  test(
-    "when a zone migration is under way, then both ingester layouts may run side by side",
-    () => {
-      const claim = { size: "10Gi", storageClass: "loki-gp3" };
-      const both = [...deployed(), ...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim))];
-      expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "start" }, deployed())).toEqual([]);
-      expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "exclude-default-zone" }, both)).toEqual([]);
-      // The migration changes the layout, not the claims: a size change is still caught.
-      expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "start", ingesterVolumeSize: "20Gi" }, both)).toEqual([
-        "ingesterVolumeSize",
-      ]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when a zone migration is under way, then both ingester layouts may run side by side", () => {
+    const claim = { size: "10Gi", storageClass: "loki-gp3" };
+    const both = [...deployed(), ...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim))];
+    expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "start" }, deployed())).toEqual([]);
+    expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "exclude-default-zone" }, both)).toEqual([]);
+    // The migration changes the layout, not the claims: a size change is still caught.
+    expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "start", ingesterVolumeSize: "20Gi" }, both)).toEqual([
+      "ingesterVolumeSize",
+    ]);
+  });
 
-  test(
-    "when another release shares the namespace, then its StatefulSets are never compared",
-    () => {
-      expect(failing({ releaseName: "logs" }, deployed({ size: "1Gi", storageClass: "other" }))).toEqual([]);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when another release shares the namespace, then its StatefulSets are never compared", () => {
+    expect(failing({ releaseName: "logs" }, deployed({ size: "1Gi", storageClass: "other" }))).toEqual([]);
+  });
 });
 
 describe("given the EBS CSI driver check evaluated by terraform console", () => {
-  const json = synthStack(REFERENCE_PROPS);
+  const { json } = synthStack(REFERENCE_PROPS);
   const [precondition] = json.resource.kubernetes_storage_class_v1.loki_gp3.lifecycle.precondition;
   const driverAddress = "data.kubernetes_resources.loki_ebs_csi_driver.objects";
   const check = (objects: unknown) => evaluate([precondition.condition.split(driverAddress).join(STATEFULSETS)], objects)[0];
 
-  test(
-    "when the cluster has no CSIDriver ebs.csi.aws.com, then the plan fails with a message naming the add-on and the README section",
-    () => {
-      expect(check(null)).toBe(false);
-      expect(check([])).toBe(false);
-      expect(precondition.error_message).toMatch(/aws-ebs-csi-driver add-on/);
-      expect(precondition.error_message).toContain("README.md#storage-class-and-the-ebs-csi-driver");
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the cluster has no CSIDriver ebs.csi.aws.com, then the plan fails with a message naming the add-on and the README section", () => {
+    expect(check(null)).toBe(false);
+    expect(check([])).toBe(false);
+    expect(precondition.error_message).toMatch(/aws-ebs-csi-driver add-on/);
+    expect(precondition.error_message).toContain("README.md#storage-class-and-the-ebs-csi-driver");
+  });
 
-  test(
-    "when the driver is registered, then the check passes",
-    () => {
-      expect(check([{ apiVersion: "storage.k8s.io/v1", kind: "CSIDriver", metadata: { name: "ebs.csi.aws.com" }, spec: { attachRequired: true } }])).toBe(true);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
+  test("when the driver is registered, then the check passes", () => {
+    expect(check([{ apiVersion: "storage.k8s.io/v1", kind: "CSIDriver", metadata: { name: "ebs.csi.aws.com" }, spec: { attachRequired: true } }])).toBe(true);
+  });
+});
+
+describe("given the release on its own, naming no storage class", () => {
+  const json = JSON.parse(
+    synthPart((scope) => {
+      new LokiRelease(scope, "Loki", { storage: { mode: "minio" } });
+    }),
+  ) as Synthesized;
+  const preconditions = preconditionsOf(json);
+  const storageClassCheck = preconditions.find((p) => p.error_message.startsWith("storageClass "));
+
+  test("then the release carries the guard itself, with the lookup at its pinned address", () => {
+    expect(json.data.kubernetes_resources.loki_statefulsets).toMatchObject({ kind: "StatefulSet", label_selector: "app.kubernetes.io/instance=loki" });
+    expect(preconditions.map((p) => p.error_message.split(" ")[0])).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "zoneAwareReplication"]);
+    expect(storageClassCheck?.error_message).toMatch(/^storageClass resolves to none \(the cluster's default class\)/);
+  });
+
+  test("when the deployed claims name no class, then the storage class check passes; when they name one, it fails", () => {
+    const condition = (storageClassCheck as { condition: string }).condition;
+    expect(evaluate([condition, condition], null)).toEqual([true, true]);
+    expect(evaluate([condition], deployed({ size: "10Gi" }))).toEqual([true]);
+    expect(evaluate([condition], deployed())).toEqual([false]);
+  });
 });

@@ -1,23 +1,24 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { Testing } from "cdktf";
 import { parse } from "yaml";
-import { LokiStack } from "../../lib/loki-stack";
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
 import { LokiRelease, lokiValuesYaml } from "../../lib/loki/loki-release";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
-import { buildLokiValues } from "../../lib/loki/values";
-import { deriveNames } from "../../lib/names";
-import { LokiStackProps, resolveSettings } from "../../lib/settings";
-import { LogBuckets } from "../../lib/storage/log-buckets";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { buildLokiValues, LokiValues } from "../../lib/loki/values";
+import { Json } from "../support/json";
+import { synthPart, synthStack } from "../support/synth";
 
 const ISSUER_HOST = "${local.loki_oidc_issuer_host}";
 const KMS_ARN = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-function resolve(props: Partial<LokiStackProps> = {}) {
-  const settings = resolveSettings({ clusterName: "loki-reference", ...props }, "test");
-  return { settings, names: deriveNames(settings) };
-}
+/** S3 storage with the bucket names a stack for cluster loki-reference defaults to. */
+const S3: LokiObjectStorage = { mode: "s3", region: "ap-northeast-1", chunksBucketName: "loki-reference-loki-chunks", rulerBucketName: "loki-reference-loki-ruler" };
+
+/** The release's own props: S3 storage plus the given settings. */
+const releaseProps = (props: Partial<LokiReleaseProps> = {}): LokiReleaseProps => ({ storage: S3, ...props });
+
+/** The values the release builds from its props. */
+const valuesOf = (props: Partial<LokiReleaseProps> = {}): LokiValues => buildLokiValues(resolveLokiReleaseProps(releaseProps(props)));
 
 /** The one helm_release of synthesized JSON, with its values parsed. */
 function releaseOf(json: Json): { release: Json; values: Json } {
@@ -28,17 +29,15 @@ function releaseOf(json: Json): { release: Json; values: Json } {
   return { release, values: parse(release.values[0]) };
 }
 
-/** Synthesizes a whole LokiStack and returns its JSON, the release and the parsed values. */
-function synthStack(props: Partial<LokiStackProps> = {}): { json: Json; release: Json; values: Json; stack: LokiStack } {
-  const stack = new LokiStack(Testing.app(), "loki-test", { clusterName: "loki-reference", ...props });
-  const json = JSON.parse(Testing.synth(stack));
+/** A whole LokiStack for cluster loki-reference, with its release and the parsed values. */
+function synthLokiStack(props: Partial<LokiStackProps> = {}) {
+  const { json, stack } = synthStack({ clusterName: "loki-reference", ...props });
   return { json, stack, ...releaseOf(json) };
 }
 
 describe("LokiRelease defaults", () => {
-  const { settings, names } = resolve();
-  const synthesized = Testing.synthScope((scope) => {
-    new LokiRelease(scope, "Loki", { settings, names });
+  const synthesized = synthPart((scope) => {
+    new LokiRelease(scope, "Loki", releaseProps());
   });
   const { release, values } = releaseOf(JSON.parse(synthesized));
 
@@ -62,25 +61,28 @@ describe("LokiRelease defaults", () => {
   });
 
   test("given defaults, then the values are exactly the builder's, serialised once", () => {
-    expect(values).toEqual(buildLokiValues({ settings, names }));
-    expect(release.values[0]).toBe(lokiValuesYaml(buildLokiValues({ settings, names })));
+    expect(values).toEqual(valuesOf());
+    expect(release.values[0]).toBe(lokiValuesYaml(valuesOf()));
   });
 
-  test("given no bucket constructs, then the bucket names of the settings are used and nothing is depended on", () => {
+  test("given bucket names and no dependencies, then those names are used and nothing is depended on", () => {
     expect(values.loki.storage.bucketNames).toEqual({ chunks: "loki-reference-loki-chunks", ruler: "loki-reference-loki-ruler" });
     expect(release).not.toHaveProperty("depends_on");
   });
 });
 
 describe("LokiRelease with other chart and Helm settings", () => {
-  const { settings, names } = resolve({
-    chartRepository: "https://grafana-community.github.io/helm-charts",
-    chartVersion: "6.30.1",
-    helmTimeoutSeconds: 1800,
-    helmMaxHistory: 3,
-  });
-  const synthesized = Testing.synthScope((scope) => {
-    new LokiRelease(scope, "Loki", { settings, names });
+  const synthesized = synthPart((scope) => {
+    new LokiRelease(
+      scope,
+      "Loki",
+      releaseProps({
+        chartRepository: "https://grafana-community.github.io/helm-charts",
+        chartVersion: "6.30.1",
+        helmTimeoutSeconds: 1800,
+        helmMaxHistory: 3,
+      }),
+    );
   });
 
   test("given a chart source and Helm settings, then the release follows them", () => {
@@ -95,14 +97,13 @@ describe("LokiRelease with other chart and Helm settings", () => {
 
 describe("LokiRelease values YAML", () => {
   test("given a bucket name a YAML reader could take for a number, then it stays a string", () => {
-    const { settings, names } = resolve({ chunksBucketName: "123", rulerBucketName: "124" });
-    expect(parse(lokiValuesYaml(buildLokiValues({ settings, names }))).loki.storage.bucketNames).toEqual({ chunks: "123", ruler: "124" });
+    const values = valuesOf({ storage: { ...S3, chunksBucketName: "123", rulerBucketName: "124" } });
+    expect(parse(lokiValuesYaml(values)).loki.storage.bucketNames).toEqual({ chunks: "123", ruler: "124" });
   });
 
   test("given a literal ${ or %{ in a rule, then it is escaped for Terraform and Helm receives it unchanged", () => {
     const expr = 'label_replace(rate({app="a"}[5m]), "dst", "${1}", "src", "(.*)") > 0';
-    const { settings, names } = resolve({ ruleGroups: [{ name: "g", rules: [{ alert: "A", expr, annotations: { note: "%{not a directive}" } }] }] });
-    const text = lokiValuesYaml(buildLokiValues({ settings, names }));
+    const text = lokiValuesYaml(valuesOf({ ruleGroups: [{ name: "g", rules: [{ alert: "A", expr, annotations: { note: "%{not a directive}" } }] }] }));
     expect(text).toContain('"$${1}"');
     expect(text).toContain("%%{not a directive}");
     const unescaped = text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
@@ -111,29 +112,26 @@ describe("LokiRelease values YAML", () => {
   });
 
   test("given Terraform references, then they are double-quoted and left unescaped", () => {
-    const { json, release } = synthStack({ encryption: "SSE-KMS" });
+    const { json, release } = synthLokiStack({ encryption: "SSE-KMS" });
     expect(json.resource.aws_kms_key).toBeDefined();
     expect(release.values[0]).toContain('chunks: "${aws_s3_bucket.loki_chunks.bucket}"');
     expect(release.values[0]).toContain('kms_key_id: "${aws_kms_key.loki_logs.arn}"');
     expect(release.values[0]).toContain('eks.amazonaws.com/role-arn: "${aws_iam_role.loki.arn}"');
   });
 
-  test("fails on bucket constructs with MinIO", () => {
-    const s3 = resolve();
-    const minio = resolve({ storage: "minio" });
-    if (s3.settings.storage.mode !== "s3") throw new Error("expected S3 storage");
-    const storage = s3.settings.storage;
-    expect(() =>
-      Testing.synthScope((scope) => {
-        const buckets = new LogBuckets(scope, "LogBuckets", { storage });
-        new LokiRelease(scope, "Loki", { ...minio, buckets });
-      }),
-    ).toThrow(/^buckets must be unset with storage "minio"/);
+  test.each<[Partial<LokiReleaseProps>, RegExp]>([
+    [{ replicationFactor: 3 }, /^replicationFactor must be at most replicas\.ingester \(1\)/],
+    [{ chartVersion: "^6.29.0" }, /^chartVersion must be an exact chart version/],
+    [{ tenant: "team.a" }, /^tenant must be a tenant of letters/],
+    [{ storage: { ...S3, region: "tokyo" } }, /^region must be an AWS region code/],
+    [{ storage: { mode: "gcs" } as never }, /^storage must be "s3" or "minio" \(got "gcs"\)/],
+  ])("fails on its own, before any resource exists, with %j", (props, message) => {
+    expect(() => synthPart((scope) => new LokiRelease(scope, "Loki", releaseProps(props)))).toThrow(message);
   });
 });
 
 describe("LokiRelease in the reference stack (S3, IRSA)", () => {
-  const { json, release, values, stack } = synthStack({
+  const { json, release, values, stack } = synthLokiStack({
     region: "ap-northeast-1",
     chunksBucketName: "loki-reference-apne1-chunks",
     rulerBucketName: "loki-reference-apne1-ruler",
@@ -215,7 +213,7 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
 });
 
 describe("LokiRelease in a production-size stack with SSE-KMS", () => {
-  const { values } = synthStack({ size: "production", kmsKeyArn: KMS_ARN });
+  const { values } = synthLokiStack({ size: "production", kmsKeyArn: KMS_ARN });
 
   test("given the production size, then Grafana's AWS guide replicas, RF 3 and no zone awareness", () => {
     expect(values.ingester.replicas).toBe(3);
@@ -237,7 +235,7 @@ describe("LokiRelease in a production-size stack with SSE-KMS", () => {
 });
 
 describe("LokiRelease with Pod Identity", () => {
-  const { json, release, values } = synthStack({ identity: "pod-identity" });
+  const { json, release, values } = synthLokiStack({ identity: "pod-identity" });
 
   test("given Pod Identity, then the service account has no role annotation", () => {
     expect(values.serviceAccount).toEqual({ create: true, name: "loki", annotations: {}, automountServiceAccountToken: false });
@@ -251,7 +249,7 @@ describe("LokiRelease with Pod Identity", () => {
 });
 
 describe("LokiRelease with MinIO", () => {
-  const { json, values } = synthStack({ storage: "minio", kubeconfig: { path: "~/.kube/config" } });
+  const { json, values } = synthLokiStack({ storage: "minio", kubeconfig: { path: "~/.kube/config" } });
 
   test("given MinIO, then the chart's MinIO is on and nothing AWS is set or created", () => {
     expect(values.minio).toMatchObject({ enabled: true });
@@ -263,7 +261,7 @@ describe("LokiRelease with MinIO", () => {
 });
 
 describe("LokiRelease with a tenant", () => {
-  const { json, values } = synthStack({ tenant: "team-a", ruleGroups: EXAMPLE_RULE_GROUPS });
+  const { json, values } = synthLokiStack({ tenant: "team-a", ruleGroups: EXAMPLE_RULE_GROUPS });
 
   test("given a tenant, then auth is on and the rules live under that tenant", () => {
     expect(values.loki.auth_enabled).toBe(true);
@@ -274,7 +272,7 @@ describe("LokiRelease with a tenant", () => {
 });
 
 describe("LokiRelease with another release name and namespace", () => {
-  const { json, release, values } = synthStack({ releaseName: "logs", namespace: "observability", ruleGroups: EXAMPLE_RULE_GROUPS });
+  const { json, release, values } = synthLokiStack({ releaseName: "logs", namespace: "observability", ruleGroups: EXAMPLE_RULE_GROUPS });
 
   test("given a release name without 'loki', then the chart's names, the push URL and the query URL follow <release>-loki", () => {
     expect(release).toMatchObject({ name: "logs", namespace: "observability" });
@@ -292,19 +290,19 @@ describe("LokiRelease with another release name and namespace", () => {
   });
 
   test("given a release name containing 'loki', then it is the chart's full name", () => {
-    const other = synthStack({ releaseName: "loki-prod" });
+    const other = synthLokiStack({ releaseName: "loki-prod" });
     expect(other.json.output.push_url.value).toBe("http://loki-prod-distributor.loki.svc.cluster.local:3100/loki/api/v1/push");
   });
 });
 
 describe("LokiStack refusing broken Loki settings", () => {
   test("fails on a broken rule expression, naming the rule, before anything is created", () => {
-    expect(() => synthStack({ ruleGroups: [{ name: "argocd", rules: [{ alert: "HighPercentageError", expr: '{namespace="argocd"} |= "error"' }] }] })).toThrow(
+    expect(() => synthLokiStack({ ruleGroups: [{ name: "argocd", rules: [{ alert: "HighPercentageError", expr: '{namespace="argocd"} |= "error"' }] }] })).toThrow(
       /^ruleGroups\["argocd"\]\.rules\["HighPercentageError"\]\.expr must be a LogQL metric query/,
     );
   });
 
   test("fails on values overrides of a shared name", () => {
-    expect(() => synthStack({ valuesOverrides: { serviceAccount: { name: "other" } } })).toThrow(/^valuesOverrides\.serviceAccount\.name must be unset/);
+    expect(() => synthLokiStack({ valuesOverrides: { serviceAccount: { name: "other" } } })).toThrow(/^valuesOverrides\.serviceAccount\.name must be unset/);
   });
 });

@@ -1,13 +1,15 @@
 import { ConfigError } from "../../lib/core/validation";
 import { quantityBytes } from "../../lib/core/quantity";
-import { walSafety, zoneMigrationValues, REPLAY_MEMORY_SHARE } from "../../lib/loki/storage-safety";
+import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
+import { walSafety, withWalSafety, zoneMigrationValues, REPLAY_MEMORY_SHARE } from "../../lib/loki/storage-safety";
 import { buildLokiValues } from "../../lib/loki/values";
-import { deriveNames } from "../../lib/names";
-import { LokiStackProps, resolveSettings } from "../../lib/settings";
 
-function values(props: Partial<LokiStackProps> = {}) {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  return buildLokiValues({ settings, names: deriveNames(settings) });
+/** S3 storage with the bucket names a stack for cluster prod-eks defaults to. */
+const S3: LokiObjectStorage = { mode: "s3", region: "ap-northeast-1", chunksBucketName: "prod-eks-loki-chunks", rulerBucketName: "prod-eks-loki-ruler" };
+
+/** Values from the release's own props (S3, reference size). */
+function values(props: Partial<LokiReleaseProps> = {}) {
+  return buildLokiValues(resolveLokiReleaseProps({ storage: S3, ...props }));
 }
 
 describe("WAL safety", () => {
@@ -46,10 +48,17 @@ describe("WAL safety", () => {
     expect(v2.loki.ingester.wal).toMatchObject({ checkpoint_duration: "10m", flush_on_shutdown: true, replay_memory_ceiling: "3072MiB" });
   });
 
-  test("fails on an ingester memory limit that is no byte quantity, naming it", () => {
-    expect(() => values({ valuesOverrides: { ingester: { resources: { limits: { memory: "lots" } } } } })).toThrow(ConfigError);
-    expect(() => values({ valuesOverrides: { ingester: { resources: { limits: { memory: "lots" } } } } })).toThrow(
+  test("fails on an ingester memory limit that is no byte quantity, naming it, when the release's props are resolved", () => {
+    const bad = { valuesOverrides: { ingester: { resources: { limits: { memory: "lots" } } } } };
+    expect(() => resolveLokiReleaseProps({ storage: S3, ...bad })).toThrow(ConfigError);
+    expect(() => resolveLokiReleaseProps({ storage: S3, ...bad })).toThrow(
       /^ingester memory limit \(ingester\.resources\.limits\.memory\) must be a whole-byte Kubernetes quantity/,
+    );
+  });
+
+  test("fails on final values whose ingester memory limit is no byte quantity, naming it", () => {
+    expect(() => withWalSafety({ ingester: { resources: { limits: { memory: "250m" } } } })).toThrow(
+      /^ingester memory limit \(ingester\.resources\.limits\.memory\) must be a whole-byte Kubernetes quantity such as "4Gi" \(got "250m"\)/,
     );
   });
 });
@@ -91,5 +100,16 @@ describe("rollouts", () => {
   ] as const)("given zoneMigrationStage %s, then every stage up to it is on", (stage, expected) => {
     expect(zoneMigrationValues(stage)).toEqual(expected);
     expect(values({ size: "production", zoneAwareReplication: true, zoneMigrationStage: stage }).ingester.zoneAwareReplication.migration).toEqual(expected);
+  });
+});
+
+describe("the release's own checks of zoneMigrationStage", () => {
+  test.each([
+    ["a stage that does not exist", { size: "production", zoneAwareReplication: true, zoneMigrationStage: "finish" as never }, /"start", "writes", "reads", "exclude-default-zone"/],
+    ["a stage without zone awareness", { size: "production", zoneMigrationStage: "start" }, /unset while zoneAwareReplication is false/],
+  ] as const)("fails on %s, naming zoneMigrationStage", (_name, props, expected) => {
+    expect(() => resolveLokiReleaseProps({ storage: S3, ...props })).toThrow(ConfigError);
+    expect(() => resolveLokiReleaseProps({ storage: S3, ...props })).toThrow(/^zoneMigrationStage must be /);
+    expect(() => resolveLokiReleaseProps({ storage: S3, ...props })).toThrow(expected);
   });
 });

@@ -1,33 +1,26 @@
 import { parse } from "yaml";
 import { renderRuleFile } from "../../lib/loki/rules/alert-rules";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
-import {
-  buildLokiValues,
-  checkRulerTenant,
-  checkValuesOverrides,
-  COMPONENT_RESOURCES,
-  LokiValuesInputs,
-  PROTECTED_VALUES,
-  RULES_DIRECTORY,
-  rulerRulesDirName,
-  SCHEMA_START_DATE,
-  SUPPORT_RESOURCES,
-} from "../../lib/loki/values";
-import { deriveNames } from "../../lib/names";
-import { LOKI_COMPONENTS, LokiStackProps, resolveSettings } from "../../lib/settings";
+import { LOKI_COMPONENTS, RULES_DIRECTORY, rulerRulesDirName, SCHEMA_START_DATE } from "../../lib/loki/chart";
+import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
+import { checkTenant } from "../../lib/loki/tenancy";
+import { buildLokiValues, COMPONENT_RESOURCES, SUPPORT_RESOURCES } from "../../lib/loki/values";
+import { checkValuesOverrides, PROTECTED_VALUES } from "../../lib/loki/values-overrides";
 
 const ROLE_ARN = "arn:aws:iam::111122223333:role/loki-prod-eks-1";
 const KMS_ARN = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-const BUCKETS = { chunks: "prod-chunks", ruler: "prod-ruler" };
+/** S3 storage with the bucket names a stack for cluster prod-eks defaults to. */
+const S3: LokiObjectStorage = { mode: "s3", region: "ap-northeast-1", chunksBucketName: "prod-eks-loki-chunks", rulerBucketName: "prod-eks-loki-ruler" };
+/** S3 storage with other bucket names, as bucket constructs would hand them over. */
+const BUCKETS: LokiObjectStorage = { ...S3, chunksBucketName: "prod-chunks", rulerBucketName: "prod-ruler" };
 
-/** Values from props, as the stack builds them (defaults: S3, IRSA, reference size). */
-function values(props: Partial<LokiStackProps> = {}, extra: Partial<Omit<LokiValuesInputs, "settings" | "names">> = {}) {
-  const settings = resolveSettings({ clusterName: "prod-eks", ...props }, "test");
-  return buildLokiValues({ settings, names: deriveNames(settings), ...extra });
+/** Values from the release's props (defaults: S3, no role annotation, reference size). */
+function values(props: Partial<LokiReleaseProps> = {}) {
+  return buildLokiValues(resolveLokiReleaseProps({ storage: S3, ...props }));
 }
 
 describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", () => {
-  const v = values({ ruleGroups: EXAMPLE_RULE_GROUPS }, { buckets: BUCKETS, serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
+  const v = values({ ruleGroups: EXAMPLE_RULE_GROUPS, storage: BUCKETS, serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
 
   test("given defaults, then Loki runs in Distributed mode with every scalable and single-binary target zeroed", () => {
     expect(v.deploymentMode).toBe("Distributed");
@@ -77,9 +70,9 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
     expect(v.lokiCanary.extraArgs).toEqual([]);
   });
 
-  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the gp3 class the stack creates", () => {
-    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
-    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
+  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class", () => {
+    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
   });
 
   test("given S3, then Loki stores in the given buckets with a region and no endpoint, keys or path style", () => {
@@ -165,16 +158,16 @@ describe("buildLokiValues variations", () => {
   });
 
   test("given a KMS key on the buckets, then Loki writes with SSE-KMS and that key", () => {
-    const v = values({ encryption: "SSE-KMS" }, { buckets: { ...BUCKETS, kmsKeyArn: KMS_ARN } });
+    const v = values({ storage: { ...BUCKETS, kmsKeyArn: KMS_ARN } });
     expect(v.loki.storage.s3).toEqual({ region: "ap-northeast-1", sse: { type: "SSE-KMS", kms_key_id: KMS_ARN } });
   });
 
   test("given SSE-S3 buckets, then no sse values are set", () => {
-    expect(values({}, { buckets: BUCKETS }).loki.storage.s3).not.toHaveProperty("sse");
+    expect(values({ storage: BUCKETS }).loki.storage.s3).not.toHaveProperty("sse");
   });
 
-  test("given no bucket references, then the bucket names and KMS key of the settings are used", () => {
-    const v = values({ chunksBucketName: "a-chunks", rulerBucketName: "a-ruler", kmsKeyArn: KMS_ARN, region: "eu-west-1" });
+  test("given bucket names, a KMS key and a region, then Loki uses exactly those", () => {
+    const v = values({ storage: { mode: "s3", chunksBucketName: "a-chunks", rulerBucketName: "a-ruler", kmsKeyArn: KMS_ARN, region: "eu-west-1" } });
     expect(v.loki.storage).toEqual({
       type: "s3",
       bucketNames: { chunks: "a-chunks", ruler: "a-ruler" },
@@ -183,19 +176,25 @@ describe("buildLokiValues variations", () => {
   });
 
   test("given a single bucket, then chunks and ruler name the same bucket", () => {
-    expect(values({ singleBucket: true }).loki.storage.bucketNames).toEqual({ chunks: "prod-eks-loki-chunks", ruler: "prod-eks-loki-chunks" });
+    expect(values({ storage: { ...S3, rulerBucketName: S3.chunksBucketName } }).loki.storage.bucketNames).toEqual({ chunks: "prod-eks-loki-chunks", ruler: "prod-eks-loki-chunks" });
   });
 
   test("given MinIO, then the chart's MinIO is on and nothing AWS is set", () => {
-    const v = values({ storage: "minio" });
-    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
+    const v = values({ storage: { mode: "minio" } });
+    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio });
     expect(v.loki.storage).toEqual({ type: "s3" });
     expect(v.serviceAccount.annotations).toEqual({});
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);
   });
 
+  test("given MinIO and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
+    const v = values({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
+    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
+    expect([...v.ingester.persistence.claims, ...v.compactor.persistence.claims].map((c) => c.storageClass)).toEqual(["loki-gp3", "loki-gp3"]);
+  });
+
   test("given Pod Identity (no annotations), then the service account carries none", () => {
-    expect(values({ identity: "pod-identity" }).serviceAccount.annotations).toEqual({});
+    expect(values({ serviceAccountAnnotations: {} }).serviceAccount.annotations).toEqual({});
   });
 
   test("given a tenant, then auth is on and the rules live under that tenant", () => {
@@ -229,10 +228,6 @@ describe("buildLokiValues variations", () => {
     expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 8 });
     expect(v.querier.resources).toEqual({ requests: COMPONENT_RESOURCES.querier.requests, limits: { cpu: "2", memory: "4Gi" } });
     expect(v.loki.auth_enabled).toBe(false);
-  });
-
-  test("fails on bucket references with MinIO", () => {
-    expect(() => values({ storage: "minio" }, { buckets: BUCKETS })).toThrow(/^buckets must be unset with storage "minio"/);
   });
 });
 
@@ -300,36 +295,36 @@ describe("checkValuesOverrides", () => {
     expect(() => checkValuesOverrides(["gateway"])).toThrow(/^valuesOverrides must be a map of chart values/);
   });
 
-  test("fails in resolveSettings, before any resource exists", () => {
-    expect(() => resolveSettings({ clusterName: "prod-eks", valuesOverrides: { loki: { auth_enabled: true } } }, "test")).toThrow(
+  test("fails when the release's props are resolved, before any resource exists", () => {
+    expect(() => resolveLokiReleaseProps({ storage: S3, valuesOverrides: { loki: { auth_enabled: true } } })).toThrow(
       /^valuesOverrides\.loki\.auth_enabled must be unset/,
     );
   });
 });
 
-describe("checkRulerTenant", () => {
+describe("checkTenant", () => {
   test("given tenants the chart can mount, then they pass and the volume name follows the chart's helper", () => {
     expect(rulerRulesDirName("fake")).toBe("rules-fake");
     expect(rulerRulesDirName("Tenant_Foo")).toBe("rules-tenant-foo");
-    for (const tenant of ["fake", "team-a", "tenant_foo", "TeamA", "a".repeat(57)]) expect(() => checkRulerTenant(tenant)).not.toThrow();
+    for (const tenant of ["fake", "team-a", "tenant_foo", "TeamA", "a".repeat(57)]) expect(() => checkTenant("tenant", tenant)).not.toThrow();
   });
 
   test("fails on a tenant with a dot, which no pod volume name may hold", () => {
-    expect(() => checkRulerTenant("team.a")).toThrow(
+    expect(() => checkTenant("tenant", "team.a")).toThrow(
       'tenant must be a tenant of letters, digits, "_" and "-" that ends in a letter or digit, at most 57 characters (got "team.a"): ' +
         'the chart mounts the tenant\'s rules as the volume "rules-team.a", which must be a DNS-1123 label',
     );
   });
 
   test("fails on a tenant too long for a volume name", () => {
-    expect(() => checkRulerTenant("a".repeat(58))).toThrow(/^tenant must be a tenant of letters/);
+    expect(() => checkTenant("tenant", "a".repeat(58))).toThrow(/^tenant must be a tenant of letters/);
   });
 
   test("fails on a tenant ending in two separators", () => {
-    expect(() => checkRulerTenant("team__")).toThrow(/volume "rules-team-"/);
+    expect(() => checkTenant("tenant", "team__")).toThrow(/volume "rules-team-"/);
   });
 
-  test("fails in resolveSettings, before any resource exists", () => {
-    expect(() => resolveSettings({ clusterName: "prod-eks", tenant: "team.a" }, "test")).toThrow(/^tenant must be a tenant of letters/);
+  test("fails when the release's props are resolved, before any resource exists", () => {
+    expect(() => resolveLokiReleaseProps({ storage: S3, tenant: "team.a" })).toThrow(/^tenant must be a tenant of letters/);
   });
 });

@@ -9,6 +9,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Testing } from "cdktf";
 import { ConfigError, LokiStack, LokiStackProps } from "../../lib";
+import { PROCESS_TIMEOUT_MS } from "../support/processes";
+
+// This file starts processes: give each test and hook time for a loaded machine.
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 const BASE: LokiStackProps = { clusterName: "prod-eks" };
 /** The setting path of a rule's expression, such as `ruleGroups["argocd"].rules["ArgoErrors"].expr`. */
@@ -147,8 +151,7 @@ describe("given the real app command (node scripts/app.cjs) on a fixture with a 
     // One at a time: side by side, five app processes (~70 MB each) on top of both Jest workers
     // would set the suite's peak memory.
     for (const [fixture] of FIXTURES) runs.set(fixture, await runApp(root, parent, fixture));
-    // Five processes one after another on a shared 2-core machine: never bound by Jest's 5 s default.
-  }, 120_000);
+  });
   afterAll(() => {
     rmSync(parent, { recursive: true, force: true });
   });

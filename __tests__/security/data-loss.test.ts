@@ -15,7 +15,7 @@ const STATEFUL = /^(aws_s3_bucket|aws_iam_role|aws_kms_key|aws_iam_openid_connec
 describe("given the default S3 stack", () => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack(S3, "loki-s3");
+    json = synthStack(S3, "loki-s3").json;
   });
 
   it.each(["loki_chunks", "loki_ruler"])("then aws_s3_bucket.%s cannot be destroyed by Terraform and is never emptied by it", (name) => {
@@ -62,7 +62,7 @@ describe("given the default S3 stack", () => {
 
 describe("given SSE-KMS with a key the stack creates", () => {
   it("then the key is pinned at aws_kms_key.loki_logs and protected like the buckets, since losing it loses every object", () => {
-    const json = synthStack({ ...S3, encryption: "SSE-KMS" }, "loki-s3");
+    const json = synthStack({ ...S3, encryption: "SSE-KMS" }, "loki-s3").json;
     expect(addressesOf(json, STATEFUL)).toEqual([
       "aws_iam_role.loki",
       "aws_kms_key.loki_logs",
@@ -82,7 +82,7 @@ describe("given other storage and identity options", () => {
     ["EKS Pod Identity", { ...S3, identity: "pod-identity" }, ["aws_iam_role.loki", "aws_s3_bucket.loki_chunks", "aws_s3_bucket.loki_ruler"]],
     ["a new OIDC provider", { ...S3, createOidcProvider: true }, ["aws_iam_role.loki", "aws_s3_bucket.loki_chunks", "aws_s3_bucket.loki_ruler"]],
   ])("when the stack uses %s then the buckets and the role keep the same addresses", (_, props, expected) => {
-    const addresses = addressesOf(synthStack(props, "loki-s3"), /^(aws_s3_bucket|aws_iam_role|aws_kms_key)$/);
+    const addresses = addressesOf(synthStack(props, "loki-s3").json, /^(aws_s3_bucket|aws_iam_role|aws_kms_key)$/);
     expect(addresses).toEqual(expected);
   });
 });
@@ -90,7 +90,7 @@ describe("given other storage and identity options", () => {
 describe("given allowDestroy: true for a throwaway environment", () => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack({ ...S3, encryption: "SSE-KMS", allowDestroy: true }, "loki-s3");
+    json = synthStack({ ...S3, encryption: "SSE-KMS", allowDestroy: true }, "loki-s3").json;
   });
 
   it.each(["loki_chunks", "loki_ruler"])("then aws_s3_bucket.%s may be destroyed, objects and all", (name) => {
@@ -126,7 +126,7 @@ describe.each<[string, LokiStackProps, string]>([
 ])("given Fluent Bit with %s", (_, props, hostStateDir) => {
   let fluentBit: ReturnType<typeof fluentBitOf>;
   beforeAll(() => {
-    fluentBit = fluentBitOf(synthStack(props, "loki-s3"));
+    fluentBit = fluentBitOf(synthStack(props, "loki-s3").json);
   });
 
   /** The container path where the state hostPath is mounted. */

@@ -44,7 +44,7 @@ const OTHER_SERVICES = [
 describe("given the reference stack (two buckets, SSE-S3, IRSA)", () => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack(REFERENCE_PROPS);
+    json = synthStack(REFERENCE_PROPS).json;
   });
 
   it("then the role has exactly one inline policy and no managed policy, so the evaluator sees everything it may do", () => {
@@ -116,7 +116,7 @@ describe("given the reference stack (two buckets, SSE-S3, IRSA)", () => {
 describe("given SSE-KMS with a key the stack creates", () => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack({ ...REFERENCE_PROPS, encryption: "SSE-KMS" });
+    json = synthStack({ ...REFERENCE_PROPS, encryption: "SSE-KMS" }).json;
   });
 
   it.each(["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"])("when the role calls %s on the bucket key then it is allowed", async (action) => {
@@ -143,7 +143,7 @@ describe("given SSE-KMS with a key the stack creates", () => {
 describe("given SSE-KMS with an existing key", () => {
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack({ ...REFERENCE_PROPS, kmsKeyArn: GIVEN_KEY });
+    json = synthStack({ ...REFERENCE_PROPS, kmsKeyArn: GIVEN_KEY }).json;
   });
 
   it("then the role may use that key and no other", async () => {
@@ -157,7 +157,7 @@ describe("given a single shared bucket", () => {
   const SHARED = "loki-reference-apne1-logs";
   let json: Synthesized;
   beforeAll(() => {
-    json = synthStack({ clusterName: "loki-reference", region: REGION, chunksBucketName: SHARED, singleBucket: true });
+    json = synthStack({ clusterName: "loki-reference", region: REGION, chunksBucketName: SHARED, singleBucket: true }).json;
   });
 
   it("when the role lists and reads, writes and deletes objects of the shared bucket then it is allowed", async () => {
@@ -188,7 +188,7 @@ describe("given IRSA, the trust the evaluator cannot judge (OIDC sub and aud), a
     ["the defaults", {}, "system:serviceaccount:loki:loki"],
     ["a custom namespace and service account", { namespace: "observability", serviceAccountName: "loki-sa" }, "system:serviceaccount:observability:loki-sa"],
   ])("when the stack uses %s then only that service account, with an STS audience, may assume the role", (_, extra, subject) => {
-    const json = synthStack({ ...REFERENCE_PROPS, ...extra });
+    const json = synthStack({ ...REFERENCE_PROPS, ...extra }).json;
     const trust = resolvedPolicy(onlyResource(json, "aws_iam_role").assume_role_policy as string, json);
     expect(statementsOf(trust)).toEqual([
       {
@@ -202,7 +202,7 @@ describe("given IRSA, the trust the evaluator cannot judge (OIDC sub and aud), a
   });
 
   it("when the trust is read unresolved then the Federated principal is the looked-up OIDC provider of the same cluster as the condition keys", () => {
-    const json = synthStack(REFERENCE_PROPS);
+    const json = synthStack(REFERENCE_PROPS).json;
     const trust = JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy as string);
     const [provider] = Object.keys(json.data.aws_iam_openid_connect_provider);
     const [cluster] = Object.keys(json.data.aws_eks_cluster);

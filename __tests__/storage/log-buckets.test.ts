@@ -4,24 +4,27 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { Testing } from "cdktf";
-import { LokiStackProps, ResolvedS3Storage, resolveSettings } from "../../lib/settings";
-import { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS } from "../../lib/storage/log-buckets";
+import { PolicyStatement } from "../../lib/core/iam-policy";
+import { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, LogBucketsProps, OBJECT_READ_WRITE_ACTIONS } from "../../lib/storage/log-buckets";
+import { Json } from "../support/json";
+import { synthPart } from "../support/synth";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The buckets' props as the stack maps them: the expiration backstop is the default 31-day retention plus 30 days. */
+const PROPS: LogBucketsProps = { chunksBucketName: "acme-loki-chunks", rulerBucketName: "acme-loki-ruler", chunksExpirationDays: 61 };
 
-function storage(props: Partial<LokiStackProps> = {}): ResolvedS3Storage {
-  const s = resolveSettings({ clusterName: "prod-eks", chunksBucketName: "acme-loki-chunks", rulerBucketName: "acme-loki-ruler", ...props }, "test");
-  if (s.storage.mode !== "s3") throw new Error("expected S3 storage");
-  return s.storage;
-}
-
-function synth(props: Partial<LokiStackProps> = {}): { json: Json; synthesized: string; buckets: LogBuckets } {
+function synth(props: Partial<LogBucketsProps> = {}): { json: Json; synthesized: string; buckets: LogBuckets } {
   let buckets!: LogBuckets;
-  const synthesized = Testing.synthScope((scope) => {
-    buckets = new LogBuckets(scope, "LogBuckets", { storage: storage(props) });
+  const synthesized = synthPart((scope) => {
+    buckets = new LogBuckets(scope, "LogBuckets", { ...PROPS, ...props });
   });
   return { json: JSON.parse(synthesized), synthesized, buckets };
+}
+
+/** What the buckets grant: the statements a grantee receives from grantReadWrite. */
+function granted(buckets: LogBuckets): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  buckets.grantReadWrite({ addToPolicy: (statement) => statements.push(statement) });
+  return statements;
 }
 
 const resources = (json: Json, type: string): Json[] => Object.values(json.resource?.[type] ?? {});
@@ -106,7 +109,7 @@ describe("LogBuckets defaults", () => {
       expect(rules).toContainEqual(
         expect.objectContaining({ status: "Enabled", abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
       );
-      expect(rules).toContainEqual(expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 7 }] }));
+      expect(rules).toContainEqual(expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 30 }] }));
     }
     expect(chunks).toContainEqual(expect.objectContaining({ status: "Enabled", expiration: [{ days: 61 }] }));
     expect(ruler.some((r: Json) => r.expiration)).toBe(false);
@@ -119,7 +122,7 @@ describe("LogBuckets options", () => {
     const { json, buckets } = synth({ singleBucket: true, rulerBucketName: undefined });
     expect(Object.keys(json.resource.aws_s3_bucket)).toEqual(["loki_chunks"]);
     expect(buckets.ruler).toBe(buckets.chunks);
-    expect(buckets.grantReadWrite()[0].Resource).toHaveLength(1);
+    expect(granted(buckets)[0].Resource).toHaveLength(1);
   });
 
   test("given SSE-KMS without a key, then a rotating key is created and used with bucket keys", () => {
@@ -139,7 +142,7 @@ describe("LogBuckets options", () => {
     const { json, synthesized, buckets } = synth({ kmsKeyArn: arn });
     expect(synthesized).not.toHaveResource(KmsKey);
     expect(resources(json, "aws_s3_bucket_server_side_encryption_configuration")[0].rule[0].apply_server_side_encryption_by_default.kms_master_key_id).toBe(arn);
-    expect(buckets.grantReadWrite()).toContainEqual({ Sid: "UseLokiBucketKey", Effect: "Allow", Action: [...KMS_ACTIONS], Resource: [arn] });
+    expect(granted(buckets)).toContainEqual({ Sid: "UseLokiBucketKey", Effect: "Allow", Action: [...KMS_ACTIONS], Resource: [arn] });
   });
 
   test("given allowDestroy, then Terraform may delete the buckets and their objects", () => {
@@ -154,7 +157,7 @@ describe("LogBuckets options", () => {
 describe("LogBuckets.grantReadWrite", () => {
   test("given two buckets, then list on the buckets and get/put/delete on their objects, nothing else", () => {
     const { buckets } = synth();
-    const statements = buckets.grantReadWrite();
+    const statements = granted(buckets);
     expect(statements).toHaveLength(2);
     expect(statements[0]).toMatchObject({ Effect: "Allow", Action: [...BUCKET_READ_ACTIONS] });
     expect(statements[0].Resource).toEqual([buckets.chunks.bucketArn, buckets.ruler.bucketArn]);
@@ -166,9 +169,27 @@ describe("LogBuckets.grantReadWrite", () => {
 
   test("given the synthesized bucket resources, then no statement uses a wildcard", () => {
     const { buckets } = synth({ encryption: "SSE-KMS" });
-    for (const s of buckets.grantReadWrite()) {
+    for (const s of granted(buckets)) {
       expect(s.Action.some((a) => a.includes("*"))).toBe(false);
       expect(s.Resource?.some((r) => r === "*")).toBe(false);
     }
+  });
+});
+
+describe("LogBuckets validation", () => {
+  test.each<[Partial<LogBucketsProps>, RegExp]>([
+    [{ chunksBucketName: "Loki_Chunks" }, /^chunksBucketName must be an S3 bucket name/],
+    [{ chunksBucketName: "chunks" }, /^chunksBucketName must be a bucket name of your own/],
+    [{ rulerBucketName: undefined }, /^rulerBucketName must be a bucket name unless singleBucket is true \(got nothing\)/],
+    [{ singleBucket: true }, /^rulerBucketName must be unset with singleBucket: true/],
+    [{ rulerBucketName: "acme-loki-chunks" }, /^rulerBucketName must be different from chunksBucketName/],
+    [{ encryption: "SSE-C" as never }, /^encryption must be "SSE-S3" or "SSE-KMS"/],
+    [{ kmsKeyArn: "alias/loki" }, /^kmsKeyArn must be a KMS key ARN/],
+    [{ kmsKeyArn: "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", encryption: "SSE-S3" }, /^encryption must be "SSE-KMS" when kmsKeyArn is set/],
+    [{ noncurrentVersionExpirationDays: 0 }, /^noncurrentVersionExpirationDays must be a whole number >= 1/],
+    [{ abortIncompleteMultipartUploadDays: 1.5 }, /^abortIncompleteMultipartUploadDays must be a whole number >= 1/],
+    [{ chunksExpirationDays: -1 }, /^chunksExpirationDays must be a whole number >= 1/],
+  ])("fails on its own, before any resource exists, with %j", (props, message) => {
+    expect(() => synth(props)).toThrow(message);
   });
 });

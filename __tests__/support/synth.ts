@@ -1,17 +1,19 @@
 /**
- * Synthesizes a LokiStack and reads the Terraform JSON back, for the security suites.
+ * The one way tests synthesize a LokiStack and read its Terraform JSON back.
  * Also resolves the Terraform interpolations in policy documents to the concrete ARNs AWS
  * would see, so that an IAM evaluator can judge them.
  */
-import { Testing } from "cdktf";
+import { TerraformElement, TerraformStack, Testing } from "cdktf";
+import { Construct, Node } from "constructs";
 import { LokiStack, LokiStackProps } from "../../lib";
+import { pinnedAddress } from "../../lib/loki-stack";
+import { Json } from "./json";
 
 /** One Terraform block, as cdktf writes it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Block = Record<string, any>;
+export type Block = Json;
 
-/** The synthesized Terraform JSON of one stack. */
-export interface Synthesized {
+/** The synthesized Terraform JSON of one stack; blocks a stack does not have are empty. */
+export interface Synthesized extends Json {
   readonly resource: Record<string, Record<string, Block>>;
   readonly data: Record<string, Record<string, Block>>;
   readonly provider: Record<string, Block[]>;
@@ -36,17 +38,32 @@ export const REFERENCE_PROPS: LokiStackProps = {
   rulerBucketName: "loki-reference-apne1-ruler",
 };
 
-/** Builds a LokiStack in a fresh app and returns its parsed Terraform JSON. */
-export function synthStack(props: LokiStackProps, id = "loki-test"): Synthesized {
+/** A bare stack that pins Terraform addresses as LokiStack does, for testing one part on its own. */
+class PartStack extends TerraformStack {
+  protected allocateLogicalId(element: TerraformElement | Node): string {
+    return pinnedAddress(this, element) ?? super.allocateLogicalId(element);
+  }
+}
+
+/**
+ * Builds one part in a bare stack and returns its Terraform JSON, as `Testing.synthScope` does. A part built under
+ * the construct ID the stack gives it keeps the stack's pinned addresses.
+ */
+export function synthPart(build: (scope: Construct) => void): string {
+  const stack = new PartStack(Testing.app(), "stack");
+  build(stack);
+  return Testing.synth(stack);
+}
+
+/** Builds a LokiStack in a fresh app and returns it with its parsed Terraform JSON. */
+export function synthStack(props: LokiStackProps, id = "loki-test"): { readonly stack: LokiStack; readonly json: Synthesized } {
   const stack = new LokiStack(Testing.app(), id, props);
-  const json = JSON.parse(Testing.synth(stack)) as Partial<Synthesized>;
-  return {
-    resource: json.resource ?? {},
-    data: json.data ?? {},
-    provider: json.provider ?? {},
-    output: json.output ?? {},
-    locals: json.locals ?? {},
-  };
+  const json = JSON.parse(Testing.synth(stack)) as Json;
+  // Blocks the stack does not have read as empty, but stay out of snapshots and equality checks (not enumerable).
+  for (const block of ["resource", "data", "provider", "output", "locals"]) {
+    if (!(block in json)) Object.defineProperty(json, block, { value: {}, enumerable: false });
+  }
+  return { stack, json: json as Synthesized };
 }
 
 /** Every resource of one type, as [Terraform name, block] pairs; empty when there is none. */

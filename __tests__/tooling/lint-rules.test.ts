@@ -2,6 +2,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ESLint } from "eslint";
+import { PROCESS_TIMEOUT_MS } from "../support/processes";
+
+// This file starts processes: give each test and hook time for a loaded machine.
+jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 const ROOT = path.resolve(__dirname, "../..");
 

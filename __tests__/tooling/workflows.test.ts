@@ -6,9 +6,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
 import { LokiStack } from "../../lib/loki-stack";
-import { LokiStackProps } from "../../lib/settings";
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { PROCESS_TIMEOUT_MS } from "../support/processes";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// This file starts processes: give each test and hook time for a loaded machine.
+jest.setTimeout(PROCESS_TIMEOUT_MS);
+
+import { Json } from "../support/json";
 
 const WORKFLOW_DIR = path.resolve(__dirname, "../../.github/workflows");
 const files = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();

@@ -35,3 +35,12 @@ export function policyJson(statements: readonly PolicyStatement[]): string {
   const document: PolicyDocument = { Version: "2012-10-17", Statement: statements };
   return JSON.stringify(document);
 }
+
+/**
+ * Something permissions can be granted to, such as a role: a resource's `grant…` method adds its statements
+ * here, so the resource decides what access to itself means and the grantee needs to know nothing of it.
+ */
+export interface IGrantee {
+  /** Adds an identity-policy statement to the grantee's policy. */
+  addToPolicy(statement: PolicyStatement): void;
+}

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { LOKI_PUSH_PATH, Names } from "../names";
-import { ResolvedFluentBitSettings } from "../settings";
+import { ResolvedFluentBitProps } from "./props";
 
 /** Port of Fluent Bit's HTTP server: health, metrics and the probes. */
 export const FLUENT_BIT_HTTP_PORT = 2020;
@@ -160,10 +159,11 @@ function keyValueList(pairs: Readonly<Record<string, string>>): string {
 }
 
 /**
- * Builds the agent's config from the settings and the shared names.
- * Pure: no cdktf. The Loki host, port and tenant come from `names`, the same source as the Loki release.
+ * Builds the agent's config from its resolved props.
+ * Pure: no cdktf. The Loki host, port, path and tenant come from `settings.loki`, which the stack derives from the
+ * same names as the Loki release.
  */
-export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names: Names): FluentBitConfig {
+export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBitConfig {
   const state = fluentBitStatePaths(settings.hostStateDir);
 
   const service: FluentBitService = {
@@ -225,10 +225,10 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitSettings, names:
   const loki: LokiOutput = {
     name: "loki",
     match: "kube.*",
-    host: names.distributorHost,
-    port: names.distributorPort,
-    uri: LOKI_PUSH_PATH,
-    ...(names.authEnabled ? { tenant_id: names.tenant } : {}),
+    host: settings.loki.host,
+    port: settings.loki.port,
+    uri: settings.loki.path,
+    ...(settings.loki.tenant !== undefined ? { tenant_id: settings.loki.tenant } : {}),
     labels: keyValueList(STREAM_LABELS),
     structured_metadata: keyValueList(STRUCTURED_METADATA),
     line_format: "json",

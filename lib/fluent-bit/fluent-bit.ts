@@ -6,8 +6,6 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
-import { Names } from "../names";
-import { ResolvedFluentBitSettings } from "../settings";
 import {
   buildFluentBitConfig,
   configChecksum,
@@ -21,6 +19,7 @@ import {
   FluentBitConfig,
   renderFluentBitConfig,
 } from "./config";
+import { FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./props";
 
 /** Name of every Kubernetes object the agent owns. */
 const NAME = "fluent-bit";
@@ -32,24 +31,18 @@ export const CONFIG_CHECKSUM_ANNOTATION = "checksum/config";
  */
 export const FLUENT_BIT_TERMINATION_GRACE_SECONDS = FLUENT_BIT_GRACE_SECONDS + 30;
 
-/** Props of the Fluent Bit agent. */
-export interface FluentBitProps {
-  /** The agent's resolved settings (`ResolvedSettings["fluentBit"]`). */
-  readonly settings: ResolvedFluentBitSettings;
-  /** The shared names: the Loki distributor's host and port, auth and tenant come from here. */
-  readonly names: Names;
-}
-
 /**
  * Fluent Bit as a DaemonSet that tails every container's log on every node and pushes it to the Loki
  * distributor. Offsets and unsent chunks live in a host directory, so neither a Loki outage nor an agent
- * restart drops or resends lines.
+ * restart drops or resends lines. It validates its own props (resolveFluentBitProps).
  * @see https://docs.fluentbit.io/manual/4.0/installation/kubernetes
  * @see https://github.com/fluent/helm-charts/tree/main/charts/fluent-bit
  */
 export class FluentBit extends Construct {
   /** The DaemonSet. */
   public readonly resource: DaemonSetV1;
+  /** The props with every default applied. */
+  public readonly settings: ResolvedFluentBitProps;
   /** Namespace of every agent object. */
   public readonly namespace: string;
   /** Service account the agent runs as; the only subject of its ClusterRole. */
@@ -65,8 +58,9 @@ export class FluentBit extends Construct {
 
   constructor(scope: Construct, id: string, props: FluentBitProps) {
     super(scope, id);
-    const { settings, names } = props;
-    this.config = buildFluentBitConfig(settings, names);
+    const settings = resolveFluentBitProps(props);
+    this.settings = settings;
+    this.config = buildFluentBitConfig(settings);
     this.configYaml = renderFluentBitConfig(this.config);
     this.configChecksum = configChecksum(this.configYaml);
     this.namespace = settings.namespace;

@@ -1,8 +1,7 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
-import { Names } from "../names";
-import { ResolvedSettings } from "../settings";
+import { check, checkDnsLabel, checkHttpUrl } from "../core/validation";
 
 /**
  * The label the kube-prometheus-stack Grafana sidecar selects data source ConfigMaps by
@@ -40,43 +39,70 @@ export interface DatasourceProvisioning {
   readonly datasources: readonly DatasourceEntry[];
 }
 
+/** The Loki release the data source points at: plain data from the stack, derived from the release's names. */
+export interface LokiQueryTarget {
+  /** Base URL Grafana queries (the query-frontend). */
+  readonly queryUrl: string;
+  /** The release's `loki.fullname`, unique per release: the data source's UID and ConfigMap name derive from it. */
+  readonly fullname: string;
+  /** The Helm release name, for the ConfigMap's labels. */
+  readonly releaseName: string;
+  /** The tenant (`X-Scope-OrgID`) when Loki runs with auth. @default none: auth off */
+  readonly tenant?: string;
+}
+
+/** Properties of the Loki data source. */
+export interface LokiDatasourceProps {
+  /** Namespace where Grafana's sidecar looks for data sources. @default "monitoring" */
+  readonly namespace?: string;
+  /** The Loki release to query. */
+  readonly loki: LokiQueryTarget;
+}
+
+/** The data source's props with every default applied, validated. */
+export type ResolvedLokiDatasourceProps = Required<LokiDatasourceProps>;
+
 /**
- * The provisioning document for the Loki data source, derived only from the shared names:
+ * Applies the defaults to the data source's props and validates them. Throws a ConfigError that names the setting.
+ * @param prefix prepended to setting names in messages, such as "grafana."
+ */
+export function resolveLokiDatasourceProps(props: LokiDatasourceProps, prefix = ""): ResolvedLokiDatasourceProps {
+  const namespace = props.namespace ?? "monitoring";
+  checkDnsLabel(`${prefix}namespace`, namespace);
+  checkHttpUrl(`${prefix}loki.queryUrl`, props.loki?.queryUrl);
+  check(typeof props.loki.fullname === "string" && props.loki.fullname !== "", `${prefix}loki.fullname`, props.loki.fullname, "the Loki release's fullname");
+  return { namespace, loki: props.loki };
+}
+
+/**
+ * The provisioning document for the Loki data source, derived only from the release it points at:
  * it queries the query-frontend the release creates and, with auth on, sends the tenant
  * the agents write under. Pure: no cdktf.
  * @see https://grafana.com/docs/grafana/latest/datasources/loki/configure/#provision-the-data-source
  */
-export function lokiDatasourceProvisioning(names: Names): DatasourceProvisioning {
+export function lokiDatasourceProvisioning(loki: LokiQueryTarget): DatasourceProvisioning {
   const jsonData = { maxLines: 1000, timeout: 60 };
   const datasource: DatasourceEntry = {
     name: LOKI_DATASOURCE_NAME,
     type: "loki",
     // The release's fullname is unique per Loki release and stable, so dashboards can pin the UID.
-    uid: names.fullname.slice(0, MAX_UID_LENGTH),
+    uid: loki.fullname.slice(0, MAX_UID_LENGTH),
     // Grafana's backend queries the in-cluster Service; browsers never reach it.
     access: "proxy",
-    url: names.queryUrl,
+    url: loki.queryUrl,
     // Prometheus stays the default data source of kube-prometheus-stack.
     isDefault: false,
     // With auth off Loki ignores the header and serves tenant "fake", so none is sent.
-    jsonData: names.authEnabled ? { ...jsonData, httpHeaderName1: TENANT_HEADER } : jsonData,
-    ...(names.authEnabled ? { secureJsonData: { httpHeaderValue1: names.tenant } } : {}),
+    jsonData: loki.tenant !== undefined ? { ...jsonData, httpHeaderName1: TENANT_HEADER } : jsonData,
+    ...(loki.tenant !== undefined ? { secureJsonData: { httpHeaderValue1: loki.tenant } } : {}),
   };
   return { apiVersion: 1, datasources: [datasource] };
-}
-
-/** Properties of the Loki data source. */
-export interface LokiDatasourceProps {
-  /** Resolved Grafana settings: the namespace the sidecar watches. */
-  readonly settings: ResolvedSettings["grafana"];
-  /** Shared names: the query URL and the tenant. */
-  readonly names: Names;
 }
 
 /**
  * A ConfigMap that the kube-prometheus-stack Grafana sidecar turns into a Loki data source,
  * so nobody adds it by hand. The tenant ID is an identifier, not a credential, so a ConfigMap
- * (rather than a Secret) is enough.
+ * (rather than a Secret) is enough. It validates its own props (resolveLokiDatasourceProps).
  * @see https://github.com/grafana/helm-charts/tree/main/charts/grafana#sidecar-for-datasources
  */
 export class LokiDatasource extends Construct {
@@ -95,12 +121,12 @@ export class LokiDatasource extends Construct {
 
   constructor(scope: Construct, id: string, props: LokiDatasourceProps) {
     super(scope, id);
-    const { settings, names } = props;
-    this.provisioning = lokiDatasourceProvisioning(names);
-    this.configMapName = `${names.fullname}-grafana-datasource`;
-    this.namespace = settings.namespace;
+    const { namespace, loki } = resolveLokiDatasourceProps(props);
+    this.provisioning = lokiDatasourceProvisioning(loki);
+    this.configMapName = `${loki.fullname}-grafana-datasource`;
+    this.namespace = namespace;
     this.datasourceUid = this.provisioning.datasources[0].uid;
-    this.queryUrl = names.queryUrl;
+    this.queryUrl = loki.queryUrl;
 
     this.resource = new ConfigMapV1(this, "Resource", {
       metadata: {
@@ -109,13 +135,12 @@ export class LokiDatasource extends Construct {
         labels: {
           ...GRAFANA_DATASOURCE_LABEL,
           "app.kubernetes.io/name": "loki",
-          "app.kubernetes.io/instance": names.releaseName,
+          "app.kubernetes.io/instance": loki.releaseName,
           "app.kubernetes.io/component": "grafana-datasource",
           "app.kubernetes.io/managed-by": "cdktf",
         },
       },
       data: { [DATASOURCE_FILE_NAME]: stringify(this.provisioning) },
     });
-    this.resource.overrideLogicalId("loki_grafana_datasource");
   }
 }

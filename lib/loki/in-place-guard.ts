@@ -8,8 +8,6 @@ export const IN_PLACE_RUNBOOK = "README.md#changing-what-kubernetes-cannot-chang
 export const DATA_CLAIM_NAME = "data";
 /** The chart's three ingester zones. */
 export const INGESTER_ZONES = ["zone-a", "zone-b", "zone-c"] as const;
-/** Pinned Terraform name of the StatefulSet lookup. */
-const STATEFULSETS_LOGICAL_ID = "loki_statefulsets";
 
 /** The chart's StatefulSet names that hold Loki's volumes, from its `fullname`. */
 export function statefulSetNames(fullname: string): { ingester: string; ingesterZones: readonly string[]; compactor: string } {
@@ -20,7 +18,8 @@ export function statefulSetNames(fullname: string): { ingester: string; ingester
 /** A volume claim as the stack wants it. */
 export interface DesiredClaim {
   readonly size: string;
-  readonly storageClass: string;
+  /** The class the claim names; none (the cluster's default class) when unset. */
+  readonly storageClass?: string;
 }
 
 /** What the stack wants of the release's StatefulSets. */
@@ -58,8 +57,9 @@ export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlace
   const ingesters = [names.ingester, ...names.ingesterZones];
   const name = `try(s.metadata.name, "")`;
   /** True when every data claim of the named StatefulSets has `field` equal to `value`. */
-  const claimsMatch = (statefulSets: readonly string[], field: string, value: string) =>
-    `alltrue(flatten([for s in ${all} : [for c in try(s.spec.volumeClaimTemplates, []) : try(${field}, "") == ${hcl(value)} if try(c.metadata.name, "") == ${hcl(DATA_CLAIM_NAME)}] if contains(${hcl(statefulSets)}, ${name})]))`;
+  const claimsMatch = (statefulSets: readonly string[], field: string, value: string | undefined) =>
+    `alltrue(flatten([for s in ${all} : [for c in try(s.spec.volumeClaimTemplates, []) : try(${field}, "") == ${hcl(value ?? "")} if try(c.metadata.name, "") == ${hcl(DATA_CLAIM_NAME)}] if contains(${hcl(statefulSets)}, ${name})]))`;
+  const wantedClass = desired.ingester.storageClass !== undefined ? `"${desired.ingester.storageClass}"` : "none (the cluster's default class)";
   const cannot = "Kubernetes cannot change the volumeClaimTemplates of a StatefulSet, so Helm would fail and roll back";
 
   const checks: InPlaceCheck[] = [
@@ -76,7 +76,7 @@ export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlace
     {
       setting: "storageClass",
       condition: `${claimsMatch(ingesters, "c.spec.storageClassName", desired.ingester.storageClass)} && ${claimsMatch([names.compactor], "c.spec.storageClassName", desired.compactor.storageClass)}`,
-      errorMessage: `storageClass resolves to "${desired.ingester.storageClass}", but the deployed ingester or compactor StatefulSet claims another class (or none). ${cannot}. Change the class as ${IN_PLACE_RUNBOOK} describes.`,
+      errorMessage: `storageClass resolves to ${wantedClass}, but the deployed ingester or compactor StatefulSet claims another class${desired.ingester.storageClass !== undefined ? " (or none)" : ""}. ${cannot}. Change the class as ${IN_PLACE_RUNBOOK} describes.`,
     },
   ];
   if (!desired.zoneMigration) {
@@ -128,8 +128,8 @@ export class InPlaceGuard extends Construct {
       namespace: props.namespace,
       labelSelector: `app.kubernetes.io/instance=${props.releaseName}`,
     });
-    this.statefulSets.overrideLogicalId(STATEFULSETS_LOGICAL_ID);
-    this.checks = inPlaceChecks(`data.${DataKubernetesResources.tfResourceType}.${STATEFULSETS_LOGICAL_ID}.objects`, props.desired);
+    // The address as text: each condition is one HCL expression, which a token inside would split.
+    this.checks = inPlaceChecks(`data.${DataKubernetesResources.tfResourceType}.${this.statefulSets.friendlyUniqueId}.objects`, props.desired);
     this.preconditions = this.checks.map((c) => ({ condition: `\${${c.condition}}`, errorMessage: c.errorMessage }));
   }
 }

@@ -1,27 +1,14 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { TerraformResource, Token } from "cdktf";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
-import { LokiRole } from "../identity/loki-role";
-import { LOKI_CHART_NAME, Names } from "../names";
-import { ResolvedSettings } from "../settings";
-import { LogBuckets } from "../storage/log-buckets";
+import { LOKI_CHART_NAME } from "./chart";
+import { InPlaceGuard } from "./in-place-guard";
+import { LokiReleaseProps, resolveLokiReleaseProps, ResolvedLokiReleaseProps } from "./loki-props";
+import { Names } from "./names";
+import { Tenancy } from "./tenancy";
+import type { StorageSafetyValues } from "./storage-safety";
 import { buildLokiValues, LokiValues } from "./values";
-
-/** The chart this construct installs. */
-export const LOKI_CHART = LOKI_CHART_NAME;
-
-/** Properties of the Loki release. */
-export interface LokiReleaseProps {
-  /** Validated settings: chart source, Helm behaviour, sizing, retention, rules. */
-  readonly settings: ResolvedSettings;
-  /** Shared names: release, namespace, service account, tenant. */
-  readonly names: Names;
-  /** Loki's S3 buckets (S3 mode). @default the bucket names of the settings, without a Terraform dependency */
-  readonly buckets?: LogBuckets;
-  /** The role Loki's service account assumes (S3 mode). @default no role annotation */
-  readonly role?: LokiRole;
-}
 
 /**
  * Serialises chart values once, as YAML that Helm (a YAML 1.1 parser) reads back unchanged.
@@ -49,15 +36,23 @@ function escapeTerraformTemplates(text: string): string {
 /**
  * Grafana Loki in Distributed mode: one `helm_release` of the `grafana/loki` chart, with values built
  * by buildLokiValues and serialised once.
- * The release waits for the role and bucket resources, because the EKS Pod Identity webhook gives
- * credentials only to pods created after their association exists.
+ * It validates its own props (resolveLokiReleaseProps). The stack makes it wait for the role and bucket
+ * resources (`dependsOn`), because the EKS Pod Identity webhook gives credentials only to pods created after
+ * their association exists. Its InPlaceGuard reads the release's deployed StatefulSets at plan time, so a change
+ * Kubernetes cannot apply in place fails `cdktf diff` instead of a Helm upgrade halfway.
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/install-microservices/
  */
 export class LokiRelease extends Construct {
   /** The Helm release. */
   public readonly resource: Release;
+  /** The props with every default applied. */
+  public readonly settings: ResolvedLokiReleaseProps;
+  /** The names the chart gives its objects. */
+  public readonly names: Names;
+  /** Auth and the tenant that receives logs and owns the rules. */
+  public readonly tenancy: Tenancy;
   /** The chart values, before serialisation. */
-  public readonly values: LokiValues;
+  public readonly values: LokiValues & StorageSafetyValues;
   /** The chart values as the release receives them. */
   public readonly valuesYaml: string;
   /** Namespace of the release. */
@@ -70,28 +65,41 @@ export class LokiRelease extends Construct {
   public readonly pushUrl: string;
   /** The URL Grafana queries. */
   public readonly queryUrl: string;
+  /** The plan-time check of the deployed StatefulSets against what the release wants, on the release's preconditions. */
+  public readonly guard: InPlaceGuard;
 
   constructor(scope: Construct, id: string, props: LokiReleaseProps) {
     super(scope, id);
-    const { settings, names, buckets, role } = props;
+    const settings = resolveLokiReleaseProps(props);
+    const { names, tenancy } = settings;
+    this.settings = settings;
+    this.names = names;
+    this.tenancy = tenancy;
     this.namespace = names.namespace;
     this.serviceAccountName = names.serviceAccountName;
-    this.tenant = names.tenant;
+    this.tenant = tenancy.tenant;
     this.pushUrl = names.pushUrl;
     this.queryUrl = names.queryUrl;
 
-    this.values = buildLokiValues({
-      settings,
-      names,
-      buckets: buckets ? { chunks: buckets.chunks.bucketName, ruler: buckets.ruler.bucketName, kmsKeyArn: buckets.kmsKeyArn } : undefined,
-      serviceAccountAnnotations: role?.serviceAccountAnnotations,
-    });
+    this.values = buildLokiValues(settings);
     this.valuesYaml = lokiValuesYaml(this.values);
-    const dependsOn = [role, buckets].flatMap((c) => (c ? c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource) : []));
+
+    // Changes Kubernetes cannot apply in place stop `cdktf diff`, before Helm starts them.
+    this.guard = new InPlaceGuard(this, "InPlaceGuard", {
+      namespace: names.namespace,
+      releaseName: names.releaseName,
+      desired: {
+        fullname: names.fullname,
+        ingester: { size: settings.ingesterVolumeSize, storageClass: settings.storageClass },
+        compactor: { size: settings.compactorVolumeSize, storageClass: settings.storageClass },
+        zoneAwareReplication: settings.zoneAwareReplication,
+        zoneMigration: settings.zoneMigrationStage !== undefined,
+      },
+    });
 
     this.resource = new Release(this, "Resource", {
       name: names.releaseName,
-      chart: LOKI_CHART,
+      chart: LOKI_CHART_NAME,
       repository: settings.chart.repository,
       version: settings.chart.version,
       namespace: names.namespace,
@@ -103,9 +111,8 @@ export class LokiRelease extends Construct {
       timeout: settings.helmTimeoutSeconds,
       maxHistory: settings.helmMaxHistory,
       values: [this.valuesYaml],
-      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
+      dependsOn: settings.dependsOn.length > 0 ? [...settings.dependsOn] : undefined,
+      lifecycle: { precondition: [...this.guard.preconditions] },
     });
-    // Pinned like the buckets and the role: a new address would uninstall and reinstall Loki.
-    this.resource.overrideLogicalId("loki");
   }
 }

@@ -1,6 +1,5 @@
 import { quantityBytes } from "../core/quantity";
 import { ConfigError } from "../core/validation";
-import type { ResolvedSettings } from "../settings";
 
 /**
  * Stages of the chart's migration from one ingester StatefulSet to three zone StatefulSets, in order.
@@ -88,16 +87,46 @@ export interface StorageSafetyValues {
   readonly minio: { readonly persistence?: { readonly storageClass: string } };
 }
 
+/** What the rollout and claim values follow: a subset of the release's resolved props. */
+export interface RolloutAndClaimInputs {
+  readonly zoneAwareReplication: boolean;
+  readonly zoneMigrationStage?: ZoneMigrationStage;
+  /** The class every claim names; none (the cluster's default class) when unset. */
+  readonly storageClass?: string;
+  readonly storage: { readonly mode: "s3" | "minio" };
+}
+
 /** The chart values this module owns, before the WAL values that depend on the final memory limit. */
-export function rolloutAndClaimValues(settings: ResolvedSettings): Omit<StorageSafetyValues, "loki" | "ingester"> & {
+export function rolloutAndClaimValues(settings: RolloutAndClaimInputs): Omit<StorageSafetyValues, "loki" | "ingester"> & {
   readonly ingester: Pick<StorageSafetyValues["ingester"], "zoneAwareReplication">;
 } {
   return {
     ingester: { zoneAwareReplication: { migration: zoneMigrationValues(settings.zoneMigrationStage) } },
     // Zone StatefulSets are rolled by the rollout-operator one zone at a time; without it every zone restarts together.
     rollout_operator: { enabled: settings.zoneAwareReplication },
-    minio: settings.storage.mode === "minio" ? { persistence: { storageClass: settings.storageClass } } : {},
+    minio: settings.storage.mode === "minio" && settings.storageClass !== undefined ? { persistence: { storageClass: settings.storageClass } } : {},
   };
+}
+
+/**
+ * Refuses an ingester memory limit the WAL settings cannot be derived from. resolveLokiReleaseProps calls it on the
+ * limit `valuesOverrides` sets, so it fails before any resource exists.
+ */
+export function checkIngesterMemoryLimit(memoryLimit: unknown): void {
+  let bytes: number | undefined;
+  try {
+    bytes = typeof memoryLimit === "string" ? quantityBytes(memoryLimit) : undefined;
+  } catch {
+    bytes = undefined;
+  }
+  if (bytes === undefined) {
+    throw new ConfigError(
+      "ingester memory limit (ingester.resources.limits.memory)",
+      memoryLimit,
+      'a whole-byte Kubernetes quantity such as "4Gi"',
+      "the WAL replay ceiling and the shutdown grace period are derived from it",
+    );
+  }
 }
 
 /**
@@ -108,16 +137,7 @@ export function withWalSafety<V extends { readonly ingester: { readonly resource
   values: V,
 ): V & Pick<StorageSafetyValues, "loki"> & { readonly ingester: Pick<StorageSafetyValues["ingester"], "terminationGracePeriodSeconds"> } {
   const memoryLimit = values.ingester.resources.limits.memory;
-  try {
-    quantityBytes(memoryLimit);
-  } catch {
-    throw new ConfigError(
-      "ingester memory limit (ingester.resources.limits.memory)",
-      memoryLimit,
-      'a whole-byte Kubernetes quantity such as "4Gi"',
-      "the WAL replay ceiling and the shutdown grace period are derived from it",
-    );
-  }
+  checkIngesterMemoryLimit(memoryLimit);
   const { wal, terminationGracePeriodSeconds } = walSafety(memoryLimit);
   const loki = (values as { loki?: { ingester?: { wal?: object } } }).loki ?? {};
   const grace = (values.ingester as { terminationGracePeriodSeconds?: unknown }).terminationGracePeriodSeconds;

@@ -12,8 +12,6 @@ import { policyJson } from "../core/iam-policy";
 export interface LogBucketProps {
   /** Bucket name. */
   readonly bucketName: string;
-  /** Terraform resource name of the bucket, pinned so that refactors never recreate it. */
-  readonly logicalId: string;
   /** KMS key ARN for SSE-KMS. @default SSE-S3 (AES256) */
   readonly kmsKeyArn?: string;
   /** Days before noncurrent versions expire. */
@@ -46,7 +44,6 @@ export class LogBucket extends Construct {
       forceDestroy: props.allowDestroy,
       lifecycle: { preventDestroy: !props.allowDestroy },
     });
-    this.resource.overrideLogicalId(props.logicalId);
     this.bucketName = this.resource.bucket;
     this.bucketArn = this.resource.arn;
     const bucket = this.resource.id;

@@ -7,7 +7,7 @@ import {
   unquoteLogQLString,
 } from "../../../lib/loki/rules/logql";
 import { AlertingRule, EXAMPLE_RULE_GROUPS, LokiRule, RuleGroup } from "../../../lib/loki/rules/rules";
-import { resolveSettings } from "../../../lib/settings";
+import { resolveLokiStackProps } from "../../../lib/loki-stack-props";
 import { ConfigError } from "../../../lib/core/validation";
 
 const GOOD_EXPR = 'count_over_time({namespace="argocd"} |= "level=error" [5m]) > 9';
@@ -274,9 +274,9 @@ describe("checkLogQLRuleExpression", () => {
   });
 });
 
-describe("resolveSettings with rule groups", () => {
+describe("resolveLokiStackProps with rule groups", () => {
   test("fails at synth when a rule expression is broken, naming the rule", () => {
-    expect(() => resolveSettings({ clusterName: "prod-eks", ruleGroups: group(alert("count_over_time({app=}[5m]) > 1")) }, "test")).toThrow(
+    expect(() => resolveLokiStackProps({ clusterName: "prod-eks", ruleGroups: group(alert("count_over_time({app=}[5m]) > 1")) }, "test")).toThrow(
       /ruleGroups\["argocd"\]\.rules\["HighPercentageError"\]\.expr must be a valid LogQL expression/,
     );
   });

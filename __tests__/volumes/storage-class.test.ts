@@ -1,10 +1,10 @@
 import { parse } from "yaml";
 import { ENVIRONMENTS } from "../../environments";
-import { LokiStackProps } from "../../lib/settings";
-import { lokiStorageClassName } from "../../lib/storage/storage-class";
-import { REFERENCE_PROPS, synthStack, Synthesized } from "../support/synth";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { ConfigError } from "../../lib/core/validation";
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { LokiStorageClass, LokiStorageClassProps, lokiStorageClassName } from "../../lib/volumes/storage-class";
+import { Json } from "../support/json";
+import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../support/synth";
 
 const valuesOf = (json: Synthesized): Json => parse(json.resource.helm_release.loki.values[0]);
 
@@ -26,7 +26,7 @@ const STACKS: [string, LokiStackProps][] = [
 ];
 
 describe.each(STACKS)("given the %s stack", (_name, props) => {
-  const json = synthStack(props);
+  const { json } = synthStack(props);
   const values = valuesOf(json);
   const created = json.resource.kubernetes_storage_class_v1?.loki_gp3;
 
@@ -40,7 +40,7 @@ describe.each(STACKS)("given the %s stack", (_name, props) => {
 });
 
 describe("given the reference stack", () => {
-  const json = synthStack(REFERENCE_PROPS);
+  const { json } = synthStack(REFERENCE_PROPS);
   const created = json.resource.kubernetes_storage_class_v1.loki_gp3;
 
   test("then the class is encrypted gp3 on the EBS CSI driver, bound on first consumer, expandable", () => {
@@ -69,7 +69,7 @@ describe("given the reference stack", () => {
 });
 
 describe("given EKS Auto Mode", () => {
-  const json = synthStack({ ...REFERENCE_PROPS, ebsProvisioner: "ebs.csi.eks.amazonaws.com" });
+  const { json } = synthStack({ ...REFERENCE_PROPS, ebsProvisioner: "ebs.csi.eks.amazonaws.com" });
 
   test("then the class and the driver check name Auto Mode's built-in provisioner", () => {
     expect(json.resource.kubernetes_storage_class_v1.loki_gp3.storage_provisioner).toBe("ebs.csi.eks.amazonaws.com");
@@ -78,11 +78,43 @@ describe("given EKS Auto Mode", () => {
 });
 
 describe("given a named existing class", () => {
-  const json = synthStack({ ...REFERENCE_PROPS, storageClass: "gp2" });
+  const { json } = synthStack({ ...REFERENCE_PROPS, storageClass: "gp2" });
 
   test("then no class is created and no driver is checked: the class may use any provisioner", () => {
     expect(json.resource.kubernetes_storage_class_v1).toBeUndefined();
     expect(json.data.kubernetes_resources.loki_ebs_csi_driver).toBeUndefined();
     expect(json.resource.helm_release.loki.depends_on ?? []).not.toContainEqual(expect.stringMatching(/storage_class/));
+  });
+});
+
+describe("LokiStorageClass on its own", () => {
+  const build = (props: Partial<LokiStorageClassProps> = {}): Synthesized =>
+    JSON.parse(
+      synthPart((scope) => {
+        new LokiStorageClass(scope, "StorageClass", { name: "logs-gp3", clusterName: "prod-eks", ...props });
+      }),
+    ) as Synthesized;
+
+  test("given only a name and a cluster, then the class is on the EBS CSI add-on, at the stack's pinned addresses", () => {
+    const json = build();
+    expect(json.resource.kubernetes_storage_class_v1.loki_gp3).toMatchObject({ metadata: { name: "logs-gp3" }, storage_provisioner: "ebs.csi.aws.com" });
+    expect(json.data.kubernetes_resources.loki_ebs_csi_driver.field_selector).toBe("metadata.name=ebs.csi.aws.com");
+    expect(json.resource.kubernetes_storage_class_v1.loki_gp3.lifecycle.precondition[0].error_message).toMatch(/EKS cluster "prod-eks"/);
+  });
+
+  test.each([
+    ["a provisioner that is not an EBS CSI one", { ebsProvisioner: "kubernetes.io/aws-ebs" as never }, "ebsProvisioner", /"ebs.csi.aws.com" or "ebs.csi.eks.amazonaws.com"/],
+    ["a class name with capitals", { name: "Loki-GP3" }, "name", /DNS-1123 subdomain/],
+    ["an empty cluster name", { clusterName: "" }, "clusterName", /the name of an EKS cluster/],
+  ] as const)("fails on %s, naming %s", (_name, props, setting, expected) => {
+    let error: unknown;
+    try {
+      build(props);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).setting).toBe(setting);
+    expect((error as ConfigError).message).toMatch(expected);
   });
 });

@@ -1,41 +1,42 @@
 import { EXAMPLE_RULE_GROUPS } from "../lib/loki/rules/rules";
 import { ConfigError } from "../lib/core/validation";
-import {
-  DEFAULT_ALERTMANAGER_URL,
-  DEFAULT_CHART_REPOSITORY,
-  DEFAULT_CHART_VERSION,
-  DEFAULT_FLUENT_BIT_IMAGE,
-  LokiStackProps,
-  resolveSettings,
-  SIZE_PRESETS,
-} from "../lib/settings";
+import { DEFAULT_FLUENT_BIT_IMAGE } from "../lib/fluent-bit/props";
+import { LokiStackProps, LokiStackSettings, resolveLokiStackProps, S3StackStorage } from "../lib/loki-stack-props";
+import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION } from "../lib/loki/chart";
+import { DEFAULT_ALERTMANAGER_URL, SIZE_PRESETS } from "../lib/loki/loki-props";
 
 const base: LokiStackProps = { clusterName: "prod-eks" };
-const resolve = (extra: Partial<LokiStackProps> = {}) => resolveSettings({ ...base, ...extra }, "loki-test");
+const resolve = (extra: Partial<LokiStackProps> = {}) => resolveLokiStackProps({ ...base, ...extra }, "loki-test");
 
-describe("resolveSettings defaults", () => {
+/** The S3 storage of resolved settings: the buckets' props resolved and the role's, side by side. */
+function s3(settings: LokiStackSettings): S3StackStorage["resolvedBuckets"] & S3StackStorage["identity"] & { chunksExpirationDays?: number } {
+  if (settings.storage.mode !== "s3") throw new Error("expected S3 storage");
+  return { ...settings.storage.resolvedBuckets, ...settings.storage.identity };
+}
+
+describe("resolveLokiStackProps defaults", () => {
   const s = resolve();
+  const loki = s.lokiResolved;
 
   test("given only a cluster name, then it follows the reference deployment", () => {
     expect(s.region).toBe("ap-northeast-1");
-    expect(s.namespace).toBe("loki");
-    expect(s.releaseName).toBe("loki");
-    expect(s.serviceAccountName).toBe("loki");
-    expect(s.alertmanagerUrl).toBe(DEFAULT_ALERTMANAGER_URL);
-    expect(s.chart).toEqual({ repository: DEFAULT_CHART_REPOSITORY, version: DEFAULT_CHART_VERSION });
+    expect(s.names.namespace).toBe("loki");
+    expect(s.names.releaseName).toBe("loki");
+    expect(s.names.serviceAccountName).toBe("loki");
+    expect(loki.alertmanagerUrl).toBe(DEFAULT_ALERTMANAGER_URL);
+    expect(loki.chart).toEqual({ repository: DEFAULT_CHART_REPOSITORY, version: DEFAULT_CHART_VERSION });
     expect(DEFAULT_CHART_VERSION).toBe("6.29.0");
-    expect(s.fluentBit.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
+    expect(s.fluentBit?.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
     expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:4\.0\.1$/);
   });
 
   test("given no tenant, then auth is off and the tenant is Loki's single-tenant name", () => {
-    expect(s.authEnabled).toBe(false);
-    expect(s.tenant).toBe("fake");
+    expect(s.tenancy).toEqual({ authEnabled: false, tenant: "fake" });
   });
 
   test("given no storage settings, then S3 with separate buckets, SSE-S3, IRSA and destroy protection", () => {
-    expect(s.storage).toMatchObject({
-      mode: "s3",
+    expect(s.storage.mode).toBe("s3");
+    expect(s3(s)).toMatchObject({
       chunksBucketName: "prod-eks-loki-chunks",
       rulerBucketName: "prod-eks-loki-ruler",
       singleBucket: false,
@@ -49,16 +50,32 @@ describe("resolveSettings defaults", () => {
   });
 
   test("given the default retention of 31 days, then the backstop expiration is 30 days longer", () => {
-    expect(s.retentionPeriod).toBe("744h");
-    expect(s.retentionDays).toBe(31);
-    expect(s.storage).toMatchObject({ chunksExpirationDays: 61 });
+    expect(loki.retentionPeriod).toBe("744h");
+    expect(loki.retentionDays).toBe(31);
+    expect(s3(s)).toMatchObject({ chunksExpirationDays: 61 });
   });
 
   test("given the default size, then one replica of each component and replication factor 1", () => {
-    expect(s.replicas).toEqual(SIZE_PRESETS.reference.replicas);
-    expect(Object.values(s.replicas).every((n) => n === 1)).toBe(true);
-    expect(s.replicationFactor).toBe(1);
-    expect(s.zoneAwareReplication).toBe(false);
+    expect(loki.replicas).toEqual(SIZE_PRESETS.reference.replicas);
+    expect(Object.values(loki.replicas).every((n) => n === 1)).toBe(true);
+    expect(loki.replicationFactor).toBe(1);
+    expect(loki.zoneAwareReplication).toBe(false);
+  });
+
+  test("given no storage class, then the stack creates a gp3 class on the EBS CSI add-on, and the release's claims name it", () => {
+    expect(s.storageClass).toEqual({ name: "loki-gp3", ebsProvisioner: "ebs.csi.aws.com", clusterName: "prod-eks" });
+    expect(loki.storageClass).toBe("loki-gp3");
+    expect(resolve({ namespace: "logging" }).lokiResolved.storageClass).toBe("logging-gp3");
+  });
+
+  test("given an existing storage class, then the stack creates none and the release's claims name that one", () => {
+    const named = resolve({ storageClass: "gp2" });
+    expect(named.storageClass).toBeUndefined();
+    expect(named.lokiResolved.storageClass).toBe("gp2");
+  });
+
+  test("given EKS Auto Mode's provisioner, then the created class uses it", () => {
+    expect(resolve({ ebsProvisioner: "ebs.csi.eks.amazonaws.com" }).storageClass?.ebsProvisioner).toBe("ebs.csi.eks.amazonaws.com");
   });
 
   test("given no backend, then state stays local", () => {
@@ -66,9 +83,9 @@ describe("resolveSettings defaults", () => {
   });
 });
 
-describe("resolveSettings choices", () => {
+describe("resolveLokiStackProps choices", () => {
   test("given size production, then Grafana's AWS guide numbers with RF 3 and no zone awareness", () => {
-    const s = resolve({ size: "production" });
+    const s = resolve({ size: "production" }).lokiResolved;
     expect(s.replicas).toEqual({
       distributor: 3,
       ingester: 3,
@@ -85,18 +102,19 @@ describe("resolveSettings choices", () => {
 
   test("given a tenant, then auth turns on and that tenant is used", () => {
     const s = resolve({ tenant: "team-a" });
-    expect(s.authEnabled).toBe(true);
-    expect(s.tenant).toBe("team-a");
+    expect(s.tenancy).toEqual({ authEnabled: true, tenant: "team-a" });
+    expect(s.fluentBit?.loki.tenant).toBe("team-a");
+    expect(s.grafana?.loki.tenant).toBe("team-a");
   });
 
   test("given a single bucket, then ruler data shares the chunks bucket", () => {
     const s = resolve({ singleBucket: true, chunksBucketName: "acme-loki" });
-    expect(s.storage).toMatchObject({ chunksBucketName: "acme-loki", rulerBucketName: "acme-loki", singleBucket: true });
+    expect(s3(s)).toMatchObject({ chunksBucketName: "acme-loki", rulerBucketName: "acme-loki", singleBucket: true });
   });
 
   test("given a KMS key ARN, then encryption is SSE-KMS with that key", () => {
     const arn = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    expect(resolve({ kmsKeyArn: arn }).storage).toMatchObject({ encryption: "SSE-KMS", kmsKeyArn: arn });
+    expect(s3(resolve({ kmsKeyArn: arn }))).toMatchObject({ encryption: "SSE-KMS", kmsKeyArn: arn });
   });
 
   test("given a backend bucket, then the state key is per stack and the region defaults to the stack's", () => {
@@ -112,11 +130,11 @@ describe("resolveSettings choices", () => {
   });
 
   test("given the example rules, then they validate", () => {
-    expect(resolve({ ruleGroups: EXAMPLE_RULE_GROUPS }).ruleGroups).toBe(EXAMPLE_RULE_GROUPS);
+    expect(resolve({ ruleGroups: EXAMPLE_RULE_GROUPS }).lokiResolved.ruleGroups).toBe(EXAMPLE_RULE_GROUPS);
   });
 });
 
-describe("resolveSettings validation", () => {
+describe("resolveLokiStackProps validation", () => {
   // One row per rule: the props, the setting the message must name, and a fragment of the expected form.
   const cases: [string, Partial<LokiStackProps>, string, RegExp][] = [
     ["an empty cluster name", { clusterName: "" }, "clusterName", /existing EKS cluster/],
@@ -141,7 +159,7 @@ describe("resolveSettings validation", () => {
     ["a backstop no longer than retention", { retentionPeriod: "720h", chunksExpirationDays: 30 }, "chunksExpirationDays", /more than the retention period of 30 days/],
     ["a tenant with auth off", { tenant: "tenant_foo", authEnabled: false }, "tenant", /would never see a line/],
     ["auth on without a tenant", { authEnabled: true }, "tenant", /set when authEnabled is true/],
-    ["a tenant with a slash", { tenant: "team/a" }, "tenant", /Loki tenant ID/],
+    ["a tenant with a slash", { tenant: "team/a" }, "tenant", /a tenant of letters, digits, "_" and "-"/],
     ["a replication factor above the ingesters", { replicationFactor: 3 }, "replicationFactor", /at most replicas.ingester \(1\)/],
     ["zone awareness with one ingester", { zoneAwareReplication: true }, "zoneAwareReplication", /fewer than 3 ingesters/],
     ["two compactors", { replicas: { compactor: 2 } }, "replicas.compactor", /exactly 1/],
@@ -165,6 +183,7 @@ describe("resolveSettings validation", () => {
     ["an override that turns flush on shutdown off", { valuesOverrides: { loki: { ingester: { wal: { flush_on_shutdown: false } } } } }, "valuesOverrides.loki.ingester.wal.flush_on_shutdown", /unset/],
     ["an override of the rollout-operator", { valuesOverrides: { rollout_operator: { enabled: false } } }, "valuesOverrides.rollout_operator.enabled", /unset/],
     ["an override of the zone migration values", { valuesOverrides: { ingester: { zoneAwareReplication: { migration: { enabled: true } } } } }, "valuesOverrides.ingester.zoneAwareReplication.migration", /unset/],
+    ["an ingester memory limit that is no byte quantity", { valuesOverrides: { ingester: { resources: { limits: { memory: "lots" } } } } }, "ingester memory limit (ingester.resources.limits.memory)", /whole-byte Kubernetes quantity/],
     ["an override of MinIO's storage class", { storage: "minio", valuesOverrides: { minio: { persistence: { storageClass: "gp2" } } } }, "valuesOverrides.minio.persistence.storageClass", /unset/],
   ];
 

@@ -1,0 +1,384 @@
+import { check, checkBucketName, checkRegion, ConfigError } from "./core/validation";
+import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasourceProps } from "./grafana/loki-datasource";
+import { FluentBitOptions, FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
+import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
+import { LokiComponent } from "./loki/chart";
+import { LokiObjectStorage, LokiReleaseProps, LokiSize, resolveLokiNames, resolveLokiReleaseProps, resolveRetention, ResolvedLokiReleaseProps } from "./loki/loki-props";
+import { Names } from "./loki/names";
+import { RuleGroup } from "./loki/rules/rules";
+import { resolveTenancy, Tenancy } from "./loki/tenancy";
+import { ZoneMigrationStage } from "./loki/storage-safety";
+import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
+import { EbsProvisioner, lokiStorageClassName, resolveLokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
+
+/** Default region, as in the reference deployment. */
+export const DEFAULT_REGION = "ap-northeast-1";
+
+/** Where Loki keeps chunks, index and ruler data. */
+export type StorageMode = "s3" | "minio";
+
+/** Remote Terraform state in S3, with S3-native locking (terraform >= 1.10). */
+export interface S3StateBackend {
+  /** Existing bucket that holds the state. */
+  readonly bucket: string;
+  /** State object key. @default "loki/<stack id>.tfstate", one per stack */
+  readonly key?: string;
+  /** Region of the state bucket. @default the stack's region */
+  readonly region?: string;
+}
+
+/** Reach the cluster through a kubeconfig file instead of the EKS API. */
+export interface KubeconfigAccess {
+  /** Path to the kubeconfig file. */
+  readonly path: string;
+  /** Context to use. @default the file's current context */
+  readonly context?: string;
+}
+
+/** Fluent Bit agent settings. */
+export interface FluentBitSettings extends FluentBitOptions {
+  /** Deploy the agent at all. @default true */
+  readonly enabled?: boolean;
+}
+
+/** Grafana data source settings. */
+export interface GrafanaSettings {
+  /** Add the Loki data source ConfigMap for the Grafana sidecar. @default true */
+  readonly enabled?: boolean;
+  /** Namespace where Grafana's sidecar looks for data sources. @default "monitoring" */
+  readonly namespace?: string;
+}
+
+/** Everything a LokiStack can be told. Only `clusterName` is required. */
+export interface LokiStackProps {
+  /** Name of the existing EKS cluster. */
+  readonly clusterName: string;
+  /** AWS region of the cluster and the buckets. @default "ap-northeast-1" */
+  readonly region?: string;
+  /** Tags on every AWS resource (provider default tags). @default { "app.kubernetes.io/part-of": "loki", "managed-by": "cdktf" } */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Use a kubeconfig instead of the EKS API and `aws eks get-token`. @default EKS API */
+  readonly kubeconfig?: KubeconfigAccess;
+  /** Remote state. @default local state */
+  readonly backend?: S3StateBackend;
+
+  /** Namespace of the Loki release, created if needed. @default "loki" */
+  readonly namespace?: string;
+  /** Helm release name; the chart derives its object names from it. @default "loki" */
+  readonly releaseName?: string;
+  /** Service account the chart creates for every Loki component. @default "loki" (the chart's own default) */
+  readonly serviceAccountName?: string;
+
+  /** Object storage. @default "s3" */
+  readonly storage?: StorageMode;
+  /** Chunks bucket name (S3 mode). @default "<clusterName>-loki-chunks" */
+  readonly chunksBucketName?: string;
+  /** Ruler bucket name (S3 mode). @default "<clusterName>-loki-ruler" */
+  readonly rulerBucketName?: string;
+  /** Keep chunks and ruler data in one bucket, as the reference setup did (S3 mode). @default false */
+  readonly singleBucket?: boolean;
+  /** Default bucket encryption (S3 mode). @default "SSE-S3" */
+  readonly encryption?: BucketEncryption;
+  /** Existing KMS key for SSE-KMS; without it a key is created (S3 mode). @default a new key */
+  readonly kmsKeyArn?: string;
+  /** Days before noncurrent object versions (deleted chunks) expire (S3 mode). @default a quarter of the retention days, rounded down (7 at 31 days) */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Days before incomplete multipart uploads are aborted (S3 mode). @default 7 */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /** Backstop expiration of chunks-bucket objects, in days; longer than the retention. @default retention days + 30 */
+  readonly chunksExpirationDays?: number;
+  /** Allow `cdktf destroy` to delete the buckets and their data. Only for throwaway environments. @default false */
+  readonly allowDestroy?: boolean;
+
+  /** How Loki gets AWS credentials (S3 mode). @default "irsa" */
+  readonly identity?: IdentityMode;
+  /** Create the cluster's IAM OIDC provider instead of using the existing one (IRSA). @default false */
+  readonly createOidcProvider?: boolean;
+
+  /** Chart repository. @default DEFAULT_CHART_REPOSITORY */
+  readonly chartRepository?: string;
+  /** Chart version. @default DEFAULT_CHART_VERSION */
+  readonly chartVersion?: string;
+  /** Helm timeout, in seconds; a first install with volumes takes a while. @default 900 */
+  readonly helmTimeoutSeconds?: number;
+  /** Release revisions Helm keeps. @default 10 */
+  readonly helmMaxHistory?: number;
+
+  /** Component sizing preset. @default "reference" */
+  readonly size?: LokiSize;
+  /** Replica overrides per component, on top of the preset. @default the preset's */
+  readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
+  /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
+  readonly replicationFactor?: number;
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
+  readonly zoneAwareReplication?: boolean;
+  /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
+  readonly chunksCacheMemoryMb?: number;
+  /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
+  readonly resultsCacheMemoryMb?: number;
+  /** An existing storage class for every Loki volume (ingester WAL, compactor, MinIO) instead of the one the stack creates. @default a created gp3 class, "<namespace>-gp3" */
+  readonly storageClass?: string;
+  /** CSI provisioner of the created gp3 class: the EBS CSI add-on, or EKS Auto Mode's built-in one. Unset with storageClass. @default "ebs.csi.aws.com" */
+  readonly ebsProvisioner?: EbsProvisioner;
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
+  /** Size of each ingester's WAL volume. @default "10Gi" */
+  readonly ingesterVolumeSize?: string;
+  /** Size of the compactor's volume. @default "10Gi" */
+  readonly compactorVolumeSize?: string;
+
+  /** Turn on multi-tenancy; requires a tenant. @default true when a tenant is set, else false */
+  readonly authEnabled?: boolean;
+  /** The tenant that ships logs and owns the rules; setting one turns auth on. @default "fake" with auth off */
+  readonly tenant?: string;
+  /** How long logs are kept: whole days written in hours. @default "744h" (31 days) */
+  readonly retentionPeriod?: string;
+  /** Alertmanager the ruler sends alerts to. @default DEFAULT_ALERTMANAGER_URL */
+  readonly alertmanagerUrl?: string;
+  /** Alerting and recording rules, rendered into the tenant's rule directory. @default [] */
+  readonly ruleGroups?: readonly RuleGroup[];
+  /** Helm values deep-merged over everything the stack sets; the escape hatch. @default {} */
+  readonly valuesOverrides?: Readonly<Record<string, unknown>>;
+
+  /** The Fluent Bit agent. @default enabled, see FluentBitSettings */
+  readonly fluentBit?: FluentBitSettings;
+  /** The Grafana data source. @default enabled, see GrafanaSettings */
+  readonly grafana?: GrafanaSettings;
+}
+
+/** S3 storage: the buckets' props as the stack hands them over (stack defaults applied), resolved, and the role's. */
+export interface S3StackStorage {
+  readonly mode: "s3";
+  /** The buckets' props, with the stack's defaults: bucket names from the cluster name, expiration from retention. */
+  readonly buckets: LogBucketsProps;
+  /** The same, with the buckets' own defaults applied. */
+  readonly resolvedBuckets: ResolvedLogBucketsProps;
+  readonly identity: ResolvedLokiRoleProps;
+}
+
+/**
+ * The stack's props mapped onto each part's props, with every default applied and every part's checks run.
+ * The part props are what the stack hands each construct; the constructs resolve them again, to the same result.
+ */
+export interface LokiStackSettings {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly kubeconfig?: KubeconfigAccess;
+  readonly backend?: Required<S3StateBackend>;
+  /** Every name the components share. */
+  readonly names: Names;
+  /** Auth and the tenant. */
+  readonly tenancy: Tenancy;
+  /** S3 buckets and role, or the chart's bundled MinIO. */
+  readonly storage: S3StackStorage | { readonly mode: "minio" };
+  /** The Loki release's props, without what the stack wires in (bucket references, the role, dependencies). */
+  readonly loki: Omit<LokiReleaseProps, "storage" | "serviceAccountAnnotations" | "dependsOn">;
+  /** The Loki release's props resolved against the configured bucket names. */
+  readonly lokiResolved: ResolvedLokiReleaseProps;
+  /** The gp3 class the stack creates for every Loki volume; absent when `storageClass` names an existing class. */
+  readonly storageClass?: ResolvedLokiStorageClassProps;
+  /** The agent's props; absent when `fluentBit.enabled` is false. */
+  readonly fluentBit?: ResolvedFluentBitProps;
+  /** The data source's props; absent when `grafana.enabled` is false. */
+  readonly grafana?: ResolvedLokiDatasourceProps;
+}
+
+/** Props that only mean something with S3 storage. */
+const S3_ONLY_PROPS = [
+  "chunksBucketName",
+  "rulerBucketName",
+  "singleBucket",
+  "encryption",
+  "kmsKeyArn",
+  "noncurrentVersionExpirationDays",
+  "abortIncompleteMultipartUploadDays",
+  "chunksExpirationDays",
+  "allowDestroy",
+  "identity",
+  "createOidcProvider",
+] as const;
+
+/** A default bucket name: the cluster name made bucket-safe, and a suffix. */
+function defaultBucketName(clusterName: string, suffix: string): string {
+  return `${clusterName.toLowerCase().replace(/_/g, "-")}-${suffix}`;
+}
+
+/**
+ * Maps the stack's props onto each part's props, applies the stack's defaults, runs each part's checks with the
+ * setting names the user wrote, and checks the rules that span parts:
+ * - a tenant needs auth (tenancy),
+ * - S3-only props are refused with MinIO,
+ * - the chunks bucket's backstop expiration outlives the retention, and noncurrent versions expire after a quarter of it,
+ * - the created storage class (its name from the namespace) or an existing one, never both,
+ * - the Fluent Bit namespace differs from Loki's.
+ * Throws a ConfigError on the first bad setting, before any resource exists.
+ * @param stackId the stack's construct ID, used for the default state key
+ */
+export function resolveLokiStackProps(props: LokiStackProps, stackId: string): LokiStackSettings {
+  check(typeof props.clusterName === "string" && props.clusterName.trim() !== "", "clusterName", props.clusterName, "the name of an existing EKS cluster");
+  check(
+    /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(props.clusterName),
+    "clusterName",
+    props.clusterName,
+    'an EKS cluster name (1-100 letters, digits, "-" and "_", starting with a letter or digit)',
+  );
+  const clusterName = props.clusterName;
+
+  const region = props.region ?? DEFAULT_REGION;
+  checkRegion("region", region);
+
+  const tags = props.tags ?? { "app.kubernetes.io/part-of": "loki", "managed-by": "cdktf" };
+
+  if (props.kubeconfig) {
+    check(props.kubeconfig.path?.trim() !== "", "kubeconfig.path", props.kubeconfig.path, "the path of a kubeconfig file");
+  }
+
+  let backend: Required<S3StateBackend> | undefined;
+  if (props.backend) {
+    checkBucketName("backend.bucket", props.backend.bucket);
+    const key = props.backend.key ?? `loki/${stackId}.tfstate`;
+    check(/^[^/].*[^/]$/.test(key), "backend.key", key, 'an S3 object key such as "loki/prod.tfstate" (no leading or trailing "/")');
+    const backendRegion = props.backend.region ?? region;
+    checkRegion("backend.region", backendRegion);
+    backend = { bucket: props.backend.bucket, key, region: backendRegion };
+  }
+
+  // The names and the tenant every part shares, decided once.
+  const names = resolveLokiNames(props);
+  const tenancy = resolveTenancy(props);
+
+  const storageMode = props.storage ?? "s3";
+  check(storageMode === "s3" || storageMode === "minio", "storage", storageMode, '"s3" or "minio"');
+  const { retentionDays } = resolveRetention("retentionPeriod", props.retentionPeriod);
+
+  let storage: LokiStackSettings["storage"];
+  let lokiStorage: LokiObjectStorage;
+  if (storageMode === "minio") {
+    for (const key of S3_ONLY_PROPS) {
+      if (props[key] !== undefined) {
+        throw new ConfigError(key, props[key], 'unset with storage "minio"', "the chart's bundled MinIO replaces S3 and IAM; move to storage \"s3\" to use it");
+      }
+    }
+    storage = { mode: "minio" };
+    lokiStorage = { mode: "minio" };
+  } else {
+    const chunksExpirationDays = props.chunksExpirationDays ?? retentionDays + 30;
+    // Versioning keeps every chunk the compactor deletes for this long: at most 1.25x the storage by default.
+    const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? defaultNoncurrentVersionExpirationDays(retentionDays);
+    const buckets: LogBucketsProps = {
+      chunksBucketName: props.chunksBucketName ?? defaultBucketName(clusterName, "loki-chunks"),
+      rulerBucketName: props.singleBucket ? props.rulerBucketName : (props.rulerBucketName ?? defaultBucketName(clusterName, "loki-ruler")),
+      singleBucket: props.singleBucket,
+      encryption: props.encryption,
+      kmsKeyArn: props.kmsKeyArn,
+      noncurrentVersionExpirationDays,
+      abortIncompleteMultipartUploadDays: props.abortIncompleteMultipartUploadDays,
+      chunksExpirationDays,
+      allowDestroy: props.allowDestroy,
+    };
+    const resolvedBuckets = resolveLogBucketsProps(buckets);
+    check(
+      chunksExpirationDays > retentionDays,
+      "chunksExpirationDays",
+      chunksExpirationDays,
+      `more than the retention period of ${retentionDays} days (retentionPeriod "${props.retentionPeriod ?? "744h"}")`,
+      "the lifecycle backstop would delete logs that Loki still serves",
+    );
+    const identity = resolveLokiRoleProps({
+      namespace: names.namespace,
+      serviceAccountName: names.serviceAccountName,
+      identity: props.identity,
+      createOidcProvider: props.createOidcProvider,
+    });
+    storage = { mode: "s3", buckets, resolvedBuckets, identity };
+    lokiStorage = {
+      mode: "s3",
+      region,
+      chunksBucketName: resolvedBuckets.chunksBucketName,
+      rulerBucketName: resolvedBuckets.rulerBucketName,
+      kmsKeyArn: resolvedBuckets.kmsKeyArn,
+    };
+  }
+
+  const loki: LokiStackSettings["loki"] = {
+    namespace: props.namespace,
+    releaseName: props.releaseName,
+    serviceAccountName: props.serviceAccountName,
+    authEnabled: props.authEnabled,
+    tenant: props.tenant,
+    chartRepository: props.chartRepository,
+    chartVersion: props.chartVersion,
+    helmTimeoutSeconds: props.helmTimeoutSeconds,
+    helmMaxHistory: props.helmMaxHistory,
+    size: props.size,
+    replicas: props.replicas,
+    replicationFactor: props.replicationFactor,
+    zoneAwareReplication: props.zoneAwareReplication,
+    chunksCacheMemoryMb: props.chunksCacheMemoryMb,
+    resultsCacheMemoryMb: props.resultsCacheMemoryMb,
+    // Every claim names a class: the existing one, or the one the stack creates.
+    storageClass: props.storageClass ?? lokiStorageClassName(names.namespace),
+    zoneMigrationStage: props.zoneMigrationStage,
+    ingesterVolumeSize: props.ingesterVolumeSize,
+    compactorVolumeSize: props.compactorVolumeSize,
+    retentionPeriod: props.retentionPeriod,
+    alertmanagerUrl: props.alertmanagerUrl,
+    ruleGroups: props.ruleGroups,
+    valuesOverrides: props.valuesOverrides,
+  };
+  const lokiResolved = resolveLokiReleaseProps({ ...loki, storage: lokiStorage });
+
+  check(
+    props.storageClass === undefined || props.ebsProvisioner === undefined,
+    "ebsProvisioner",
+    props.ebsProvisioner,
+    "unset when storageClass names an existing class",
+    "the provisioner only applies to the class the stack creates",
+  );
+  const storageClass =
+    props.storageClass === undefined
+      ? resolveLokiStorageClassProps({ name: lokiStorageClassName(names.namespace), ebsProvisioner: props.ebsProvisioner, clusterName })
+      : undefined;
+
+  // The tenant header the agents and Grafana send: only with auth on, since Loki ignores it otherwise.
+  const tenant = tenancy.authEnabled ? tenancy.tenant : undefined;
+  // A part that is turned off is still checked: a mistake must not wait until the day it is turned on.
+  const { enabled: fluentBitEnabled = true, ...fluentBitOptions } = props.fluentBit ?? {};
+  const fluentBitProps: FluentBitProps = {
+    ...fluentBitOptions,
+    loki: { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
+  };
+  const fluentBit = resolveFluentBitProps(fluentBitProps, "fluentBit.");
+  check(
+    fluentBit.namespace !== names.namespace,
+    "fluentBit.namespace",
+    fluentBit.namespace,
+    `a namespace other than Loki's ("${names.namespace}")`,
+    "the agent skips every log of its own namespace, so Loki's logs would be lost, and each namespace is created once",
+  );
+
+  const { enabled: grafanaEnabled = true, namespace: grafanaNamespace } = props.grafana ?? {};
+  const grafanaProps: LokiDatasourceProps = {
+    namespace: grafanaNamespace,
+    loki: { queryUrl: names.queryUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
+  };
+  const grafana = resolveLokiDatasourceProps(grafanaProps, "grafana.");
+
+  return {
+    clusterName,
+    region,
+    tags,
+    kubeconfig: props.kubeconfig,
+    backend,
+    names,
+    tenancy,
+    storage,
+    loki,
+    lokiResolved,
+    storageClass,
+    fluentBit: fluentBitEnabled ? fluentBit : undefined,
+    grafana: grafanaEnabled ? grafana : undefined,
+  };
+}

@@ -1,0 +1,345 @@
+import type { ITerraformDependable } from "cdktf";
+import {
+  check,
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkHttpUrl,
+  checkInteger,
+  checkQuantity,
+  checkRegion,
+} from "../core/validation";
+import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
+import { deriveNames, Names } from "./names";
+import { checkRuleGroups } from "./rules/logql";
+import { RuleGroup } from "./rules/rules";
+import { checkIngesterMemoryLimit, ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./storage-safety";
+import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
+import { checkValuesOverrides } from "./values-overrides";
+
+/** The reference deployment's Alertmanager. */
+export const DEFAULT_ALERTMANAGER_URL = "http://prometheus-alertmanager.prometheus.svc.cluster.local:9093";
+
+/** A sizing preset for the Loki components. */
+export type LokiSize = "reference" | "production";
+
+/** Sizing of one preset. */
+export interface SizePreset {
+  readonly replicas: Readonly<Record<LokiComponent, number>>;
+  readonly replicationFactor: number;
+  readonly zoneAwareReplication: boolean;
+  readonly chunksCacheMemoryMb: number;
+  readonly resultsCacheMemoryMb: number;
+}
+
+/**
+ * The sizing presets.
+ * `production` follows Grafana's "Deploy Loki on AWS" guide.
+ * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
+ */
+export const SIZE_PRESETS: Readonly<Record<LokiSize, SizePreset>> = {
+  reference: {
+    replicas: {
+      distributor: 1,
+      ingester: 1,
+      querier: 1,
+      queryFrontend: 1,
+      queryScheduler: 1,
+      indexGateway: 1,
+      compactor: 1,
+      ruler: 1,
+    },
+    replicationFactor: 1,
+    zoneAwareReplication: false,
+    chunksCacheMemoryMb: 512,
+    resultsCacheMemoryMb: 128,
+  },
+  production: {
+    replicas: {
+      distributor: 3,
+      ingester: 3,
+      querier: 3,
+      queryFrontend: 2,
+      queryScheduler: 2,
+      indexGateway: 2,
+      compactor: 1,
+      ruler: 1,
+    },
+    replicationFactor: 3,
+    // As in Grafana's AWS guide: zone-aware ingesters need the rollout-operator and a migration to switch to.
+    zoneAwareReplication: false,
+    chunksCacheMemoryMb: 2048,
+    resultsCacheMemoryMb: 512,
+  },
+};
+
+/**
+ * Where Loki keeps chunks, index and ruler data: S3 buckets (names may be Terraform references), or the chart's
+ * bundled MinIO, which brings its own buckets.
+ */
+export type LokiObjectStorage =
+  | {
+      readonly mode: "s3";
+      /** Region of the buckets. */
+      readonly region: string;
+      /** Chunks and index bucket name. */
+      readonly chunksBucketName: string;
+      /** Ruler bucket name (the chunks bucket with a single bucket). */
+      readonly rulerBucketName: string;
+      /** KMS key ARN for SSE-KMS. @default none: the buckets' default encryption alone */
+      readonly kmsKeyArn?: string;
+    }
+  | { readonly mode: "minio" };
+
+/** The release's namespace, name and service account: what every shared name derives from. */
+export interface LokiReleaseNamesProps {
+  /** Namespace of the release, created if needed. @default "loki" */
+  readonly namespace?: string;
+  /** Helm release name; the chart derives its object names from it. @default "loki" */
+  readonly releaseName?: string;
+  /** Service account the chart creates for every Loki component. @default "loki" (the chart's own default) */
+  readonly serviceAccountName?: string;
+}
+
+/** Properties of the Loki release. Setting names match the stack's, so messages name what the user wrote. */
+export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps {
+  /** Object storage: S3 buckets, or the chart's bundled MinIO. */
+  readonly storage: LokiObjectStorage;
+  /** Annotations of the service account: the IRSA role ARN, none with Pod Identity. @default {} */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /** Resources the release waits for, such as the role and buckets Loki uses. @default none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+
+  /** Chart repository. @default DEFAULT_CHART_REPOSITORY */
+  readonly chartRepository?: string;
+  /** Chart version. @default DEFAULT_CHART_VERSION */
+  readonly chartVersion?: string;
+  /** Helm timeout, in seconds; a first install with volumes takes a while. @default 900 */
+  readonly helmTimeoutSeconds?: number;
+  /** Release revisions Helm keeps. @default 10 */
+  readonly helmMaxHistory?: number;
+
+  /** Component sizing preset. @default "reference" */
+  readonly size?: LokiSize;
+  /** Replica overrides per component, on top of the preset. @default the preset's */
+  readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
+  /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
+  readonly replicationFactor?: number;
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
+  readonly zoneAwareReplication?: boolean;
+  /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
+  readonly chunksCacheMemoryMb?: number;
+  /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
+  readonly resultsCacheMemoryMb?: number;
+  /** Storage class of every Loki volume: ingester WAL, compactor, and MinIO in MinIO mode. The stack passes the class it creates. @default the cluster's default class */
+  readonly storageClass?: string;
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
+  /** Size of each ingester's WAL volume. @default "10Gi" */
+  readonly ingesterVolumeSize?: string;
+  /** Size of the compactor's volume. @default "10Gi" */
+  readonly compactorVolumeSize?: string;
+
+  /** How long logs are kept: whole days written in hours. @default "744h" (31 days) */
+  readonly retentionPeriod?: string;
+  /** Alertmanager the ruler sends alerts to. @default DEFAULT_ALERTMANAGER_URL */
+  readonly alertmanagerUrl?: string;
+  /** Alerting and recording rules, rendered into the tenant's rule directory. @default [] */
+  readonly ruleGroups?: readonly RuleGroup[];
+  /** Helm values deep-merged over everything the release sets; the escape hatch. @default {} */
+  readonly valuesOverrides?: Readonly<Record<string, unknown>>;
+}
+
+/** The Loki release's props with every default applied, validated, and the names and tenancy derived. */
+export interface ResolvedLokiReleaseProps {
+  readonly names: Names;
+  readonly tenancy: Tenancy;
+  readonly storage: LokiObjectStorage;
+  readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+  readonly dependsOn: readonly ITerraformDependable[];
+  readonly chart: { readonly repository: string; readonly version: string };
+  readonly helmTimeoutSeconds: number;
+  readonly helmMaxHistory: number;
+  readonly replicas: Readonly<Record<LokiComponent, number>>;
+  readonly replicationFactor: number;
+  readonly zoneAwareReplication: boolean;
+  readonly chunksCacheMemoryMb: number;
+  readonly resultsCacheMemoryMb: number;
+  readonly storageClass?: string;
+  readonly zoneMigrationStage?: ZoneMigrationStage;
+  readonly ingesterVolumeSize: string;
+  readonly compactorVolumeSize: string;
+  readonly retentionPeriod: string;
+  readonly retentionDays: number;
+  readonly alertmanagerUrl: string;
+  readonly ruleGroups: readonly RuleGroup[];
+  readonly valuesOverrides: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Applies the defaults to the release's namespace, name and service account, checks them and derives the names.
+ * @param prefix prepended to setting names in messages
+ */
+export function resolveLokiNames(props: LokiReleaseNamesProps, prefix = ""): Names {
+  const namespace = props.namespace ?? "loki";
+  checkDnsLabel(`${prefix}namespace`, namespace);
+  // Helm limits release names to 53 characters, so that generated names fit in 63.
+  const releaseName = props.releaseName ?? "loki";
+  checkDnsLabel(`${prefix}releaseName`, releaseName, 53);
+  // The chart names its service account after the chart, not after the release.
+  const serviceAccountName = props.serviceAccountName ?? LOKI_CHART_NAME;
+  checkDnsSubdomain(`${prefix}serviceAccountName`, serviceAccountName);
+  return deriveNames({ namespace, releaseName, serviceAccountName });
+}
+
+/**
+ * Checks a retention period and returns it with its length in days.
+ * @param setting the setting's name in messages
+ */
+export function resolveRetention(setting: string, retentionPeriod = "744h"): { readonly retentionPeriod: string; readonly retentionDays: number } {
+  check(
+    /^\d+h$/.test(retentionPeriod) && Number(retentionPeriod.slice(0, -1)) >= 24 && Number(retentionPeriod.slice(0, -1)) % 24 === 0,
+    setting,
+    retentionPeriod,
+    'a whole number of days written in hours, at least "24h" (for example "744h" for 31 days)',
+    "Loki applies retention per 24h index period",
+  );
+  return { retentionPeriod, retentionDays: Number(retentionPeriod.slice(0, -1)) / 24 };
+}
+
+/** Checks the object storage the values point Loki at. */
+function checkObjectStorage(prefix: string, storage: LokiObjectStorage): void {
+  check(storage?.mode === "s3" || storage?.mode === "minio", `${prefix}storage`, storage?.mode, '"s3" or "minio"');
+  if (storage.mode === "s3") {
+    checkRegion(`${prefix}region`, storage.region);
+    for (const key of ["chunksBucketName", "rulerBucketName"] as const) {
+      check(typeof storage[key] === "string" && storage[key] !== "", `${prefix}${key}`, storage[key], "a bucket name or a reference to one");
+    }
+  }
+}
+
+/**
+ * Applies the defaults to the Loki release's props and validates every one, in the order a user reads them.
+ * Throws a ConfigError that names the setting.
+ * @param prefix prepended to setting names in messages
+ */
+export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): ResolvedLokiReleaseProps {
+  const names = resolveLokiNames(props, prefix);
+  const tenancy = resolveTenancy(props, prefix);
+  checkObjectStorage(prefix, props.storage);
+  const { retentionPeriod, retentionDays } = resolveRetention(`${prefix}retentionPeriod`, props.retentionPeriod);
+
+  const chart = {
+    repository: props.chartRepository ?? DEFAULT_CHART_REPOSITORY,
+    version: props.chartVersion ?? DEFAULT_CHART_VERSION,
+  };
+  checkHttpUrl(`${prefix}chartRepository`, chart.repository);
+  check(
+    /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(chart.version),
+    `${prefix}chartVersion`,
+    chart.version,
+    'an exact chart version such as "6.29.0"',
+    "a range or an empty version floats to whatever is newest",
+  );
+
+  const helmTimeoutSeconds = props.helmTimeoutSeconds ?? 900;
+  checkInteger(`${prefix}helmTimeoutSeconds`, helmTimeoutSeconds, 300, 3600);
+  const helmMaxHistory = props.helmMaxHistory ?? 10;
+  checkInteger(`${prefix}helmMaxHistory`, helmMaxHistory, 1, 100);
+
+  const size = props.size ?? "reference";
+  check(size === "reference" || size === "production", `${prefix}size`, size, '"reference" or "production"');
+  const preset = SIZE_PRESETS[size];
+  for (const key of Object.keys(props.replicas ?? {})) {
+    check((LOKI_COMPONENTS as readonly string[]).includes(key), `${prefix}replicas.${key}`, key, `one of ${LOKI_COMPONENTS.join(", ")}`);
+  }
+  const replicas = { ...preset.replicas, ...props.replicas };
+  for (const component of LOKI_COMPONENTS) checkInteger(`${prefix}replicas.${component}`, replicas[component], 1, 100);
+  check(
+    replicas.compactor === 1,
+    `${prefix}replicas.compactor`,
+    replicas.compactor,
+    "exactly 1",
+    "the compactor applies retention and deletes; two would race on the same index",
+  );
+
+  const replicationFactor = props.replicationFactor ?? preset.replicationFactor;
+  checkInteger(`${prefix}replicationFactor`, replicationFactor, 1, 5);
+  check(
+    replicationFactor <= replicas.ingester,
+    `${prefix}replicationFactor`,
+    replicationFactor,
+    `at most replicas.ingester (${replicas.ingester})`,
+    "writes would fail with too many unhealthy instances in the ring",
+  );
+  const zoneAwareReplication = props.zoneAwareReplication ?? preset.zoneAwareReplication;
+  check(
+    !zoneAwareReplication || replicas.ingester >= 3,
+    `${prefix}zoneAwareReplication`,
+    zoneAwareReplication,
+    `false with fewer than 3 ingesters (replicas.ingester is ${replicas.ingester})`,
+    "zone-aware ingesters run as three StatefulSets, one per zone",
+  );
+
+  const chunksCacheMemoryMb = props.chunksCacheMemoryMb ?? preset.chunksCacheMemoryMb;
+  checkInteger(`${prefix}chunksCacheMemoryMb`, chunksCacheMemoryMb, 64, 65536);
+  const resultsCacheMemoryMb = props.resultsCacheMemoryMb ?? preset.resultsCacheMemoryMb;
+  checkInteger(`${prefix}resultsCacheMemoryMb`, resultsCacheMemoryMb, 64, 65536);
+
+  if (props.storageClass !== undefined) checkDnsSubdomain(`${prefix}storageClass`, props.storageClass);
+  if (props.zoneMigrationStage !== undefined) {
+    check(
+      ZONE_MIGRATION_STAGES.includes(props.zoneMigrationStage),
+      `${prefix}zoneMigrationStage`,
+      props.zoneMigrationStage,
+      ZONE_MIGRATION_STAGES.map((p) => `"${p}"`).join(", "),
+    );
+    check(
+      zoneAwareReplication,
+      `${prefix}zoneMigrationStage`,
+      props.zoneMigrationStage,
+      `unset while ${prefix}zoneAwareReplication is false`,
+      "the migration moves to zone-aware ingesters",
+    );
+  }
+  const ingesterVolumeSize = props.ingesterVolumeSize ?? "10Gi";
+  checkQuantity(`${prefix}ingesterVolumeSize`, ingesterVolumeSize);
+  const compactorVolumeSize = props.compactorVolumeSize ?? "10Gi";
+  checkQuantity(`${prefix}compactorVolumeSize`, compactorVolumeSize);
+
+  const alertmanagerUrl = props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL;
+  checkHttpUrl(`${prefix}alertmanagerUrl`, alertmanagerUrl);
+
+  const ruleGroups = props.ruleGroups ?? [];
+  checkRuleGroups(ruleGroups);
+  // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
+  const valuesOverrides = props.valuesOverrides ?? {};
+  checkValuesOverrides(valuesOverrides);
+  // The WAL replay ceiling and the ingesters' grace period are derived from this limit (lib/loki/storage-safety.ts).
+  const ingesterMemoryLimit = (valuesOverrides as { ingester?: { resources?: { limits?: { memory?: unknown } } } }).ingester?.resources?.limits?.memory;
+  if (ingesterMemoryLimit !== undefined) checkIngesterMemoryLimit(ingesterMemoryLimit);
+
+  return {
+    names,
+    tenancy,
+    storage: props.storage,
+    serviceAccountAnnotations: props.serviceAccountAnnotations ?? {},
+    dependsOn: props.dependsOn ?? [],
+    chart,
+    helmTimeoutSeconds,
+    helmMaxHistory,
+    replicas,
+    replicationFactor,
+    zoneAwareReplication,
+    chunksCacheMemoryMb,
+    resultsCacheMemoryMb,
+    storageClass: props.storageClass,
+    zoneMigrationStage: props.zoneMigrationStage,
+    ingesterVolumeSize,
+    compactorVolumeSize,
+    retentionPeriod,
+    retentionDays,
+    alertmanagerUrl,
+    ruleGroups,
+    valuesOverrides,
+  };
+}

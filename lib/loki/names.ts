@@ -1,0 +1,59 @@
+import { serviceAccountSubject } from "../core/kubernetes";
+import { chartFullname, LOKI_HTTP_PORT, LOKI_PUSH_PATH } from "./chart";
+
+/** What the shared names are derived from. */
+export interface NamesInputs {
+  /** Namespace of the Loki release. */
+  readonly namespace: string;
+  /** Helm release name. */
+  readonly releaseName: string;
+  /** Service account the chart creates for every Loki component. */
+  readonly serviceAccountName: string;
+}
+
+/** Every object name two components must agree on, derived once from the release's namespace and name. */
+export interface Names {
+  /** Namespace of the Loki release. */
+  readonly namespace: string;
+  /** Helm release name. */
+  readonly releaseName: string;
+  /** The chart's `loki.fullname`: the prefix of every object the chart creates. */
+  readonly fullname: string;
+  /** Service account the chart creates, which the IAM trust must name. */
+  readonly serviceAccountName: string;
+  /** IRSA `sub` claim of that service account. */
+  readonly serviceAccountSubject: string;
+  /** In-cluster DNS name of the distributor Service. */
+  readonly distributorHost: string;
+  /** Port of the distributor Service. */
+  readonly distributorPort: number;
+  /** Loki's push path on the distributor. */
+  readonly pushPath: string;
+  /** Full push URL of the distributor. */
+  readonly pushUrl: string;
+  /** In-cluster DNS name of the query-frontend Service. */
+  readonly queryFrontendHost: string;
+  /** Base URL Grafana queries (the query-frontend). */
+  readonly queryUrl: string;
+}
+
+/** Derives every shared name from the release's namespace, name and service account. Pure: no cdktf, no I/O. */
+export function deriveNames(inputs: NamesInputs): Names {
+  const { namespace, releaseName, serviceAccountName } = inputs;
+  const fullname = chartFullname(releaseName);
+  const distributorHost = `${fullname}-distributor.${namespace}.svc.cluster.local`;
+  const queryFrontendHost = `${fullname}-query-frontend.${namespace}.svc.cluster.local`;
+  return {
+    namespace,
+    releaseName,
+    fullname,
+    serviceAccountName,
+    serviceAccountSubject: serviceAccountSubject(namespace, serviceAccountName),
+    distributorHost,
+    distributorPort: LOKI_HTTP_PORT,
+    pushPath: LOKI_PUSH_PATH,
+    pushUrl: `http://${distributorHost}:${LOKI_HTTP_PORT}${LOKI_PUSH_PATH}`,
+    queryFrontendHost,
+    queryUrl: `http://${queryFrontendHost}:${LOKI_HTTP_PORT}`,
+  };
+}
