@@ -64,6 +64,8 @@ export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
 export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
 export { checkRuleGroups } from "./loki/rules/logql";
 export { renderRuleFile } from "./loki/rules/alert-rules";
+export { checkRuleFiles, checkRuleFileText, findRuleFileProblem, GoTemplateError, parseGoTemplate } from "./loki/rules/rulefmt";
+export type { RuleFileProblem } from "./loki/rules/rulefmt";
 
 // Fluent Bit.
 export { FluentBit } from "./fluent-bit/fluent-bit";

@@ -6,7 +6,7 @@ import { LokiRelease, lokiValuesYaml } from "../../lib/loki/loki-release";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
 import { buildLokiValues, LokiValues } from "../../lib/loki/values";
 import { Json } from "../support/json";
-import { synthPart, synthStack } from "../support/synth";
+import { policyDocument, synthPart, synthStack } from "../support/synth";
 
 const ISSUER_HOST = "${local.loki_oidc_issuer_host}";
 const KMS_ARN = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -156,7 +156,7 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
       annotations: { "eks.amazonaws.com/role-arn": "${aws_iam_role.loki.arn}" },
       automountServiceAccountToken: false,
     });
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe(`system:serviceaccount:${release.namespace}:${values.serviceAccount.name}`);
   });
 
@@ -281,7 +281,7 @@ describe("LokiRelease with another release name and namespace", () => {
   });
 
   test("given another namespace, then the trust names the account the chart creates there", () => {
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe(`system:serviceaccount:observability:${values.serviceAccount.name}`);
   });
 

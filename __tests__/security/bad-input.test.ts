@@ -52,6 +52,9 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
   ["two rule groups with the same name", { ruleGroups: [{ name: "argocd", rules: [ALERT] }, { name: "argocd", rules: [{ ...ALERT, alert: "Other" }] }] }, /^ruleGroups\[[^\]]+\]\.name$/],
   ["an alert duration that is not a duration", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, for: "5 minutes" }] }] }, /^ruleGroups\[[^\]]+\]\.rules\[[^\]]+\]\.for$/],
   ["a rule group interval that is not a duration", { ruleGroups: [{ name: "argocd", interval: "1 min", rules: [ALERT] }] }, /^ruleGroups\[[^\]]+\]\.interval$/],
+  ["an annotation template that Loki's ruler cannot parse", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, annotations: { summary: "{{ $value" } }] }] }, 'ruleGroups["argocd"].rules["ArgoErrors"].annotations.summary'],
+  ["$externalURL, which Loki's ruler does not define", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, annotations: { runbook: "{{ $externalURL }}/runbooks" } }] }] }, 'ruleGroups["argocd"].rules["ArgoErrors"].annotations.runbook'],
+  ["a key the ruler does not know, slipped onto a rule", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, severity: "warning" } as unknown as typeof ALERT] }] }, 'ruleGroups["argocd"].rules["ArgoErrors"].severity'],
   ["a tenant while auth is off", { tenant: "team-a", authEnabled: false }, "tenant"],
   ["auth on without a tenant", { authEnabled: true }, "tenant"],
   ["a replication factor above the ingester count", { replicationFactor: 3 }, "replicationFactor"],
@@ -121,6 +124,7 @@ const FIXTURES: readonly [string, string][] = [
   ["bad-retention.ts", "retentionPeriod"],
   ["bad-tenant.ts", "tenant"],
   ["bad-alert-rule.ts", 'ruleGroups["argocd"].rules["ArgoErrors"].expr'],
+  ["bad-alert-template.ts", 'ruleGroups["argocd"].rules["HighPercentageError"].annotations.summary'],
   ["bad-second-stack.ts", "replicationFactor"],
 ];
 

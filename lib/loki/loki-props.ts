@@ -11,6 +11,7 @@ import {
 import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
 import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
+import { checkRuleFiles } from "./rules/rulefmt";
 import { RuleGroup } from "./rules/rules";
 import { checkIngesterMemoryLimit, ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./storage-safety";
 import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
@@ -311,6 +312,8 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
+  // Every rendered file as Loki 3.4.2's ruler loads it: one refused file would silence every rule of the tenant.
+  checkRuleFiles(ruleGroups);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);
