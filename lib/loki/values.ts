@@ -2,6 +2,7 @@ import { deepMerge } from "../core/deep-merge";
 import { LOKI_CHART, LokiComponent, SchemaPeriod } from "./chart";
 import type { ResolvedLokiReleaseProps } from "./loki-props";
 import { ruleFiles } from "./rules/alert-rules";
+import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
 
 /** CPU and memory of one container, as Kubernetes quantities. */
 export interface ContainerResources {
@@ -148,7 +149,7 @@ function dataClaim(size: string, storageClass: string | undefined): PersistentCl
  * derived from one source (checkValuesOverrides).
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
-export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues {
+export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues & StorageSafetyValues {
   const { names, tenancy, storage } = settings;
 
   let lokiStorage: LokiValues["loki"]["storage"];
@@ -227,5 +228,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
-  return deepMerge(values, settings.valuesOverrides);
+  // Storage class of every claim, rollout-operator and zone migration; then the WAL block and grace period, derived
+  // from the ingester memory limit the values end up with (lib/loki/storage-safety.ts).
+  return withWalSafety(deepMerge(deepMerge(values, rolloutAndClaimValues(settings)), settings.valuesOverrides)) as LokiValues & StorageSafetyValues;
 }
