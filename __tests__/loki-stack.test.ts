@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { ENVIRONMENTS } from "../environments";
 import { Json } from "./support/json";
-import { synthStack } from "./support/synth";
+import { policyDocument, synthStack } from "./support/synth";
 
 /** The one resource of a type. */
 function only(json: Json, type: string): Json {
@@ -132,7 +132,7 @@ describe("example stack loki-minio", () => {
   test("given MinIO, then no S3, KMS or IAM resource and no OIDC lookup exist", () => {
     const types = Object.keys(json.resource);
     expect(types.filter((t) => /^aws_/.test(t))).toEqual([]);
-    expect(Object.keys(json.data)).toEqual(["aws_eks_cluster"]);
+    expect(Object.keys(json.data).filter((t) => /^aws_/.test(t))).toEqual(["aws_eks_cluster"]);
     expect(Object.keys(json.output ?? {})).not.toContain("loki_role_arn");
   });
 });
@@ -148,7 +148,7 @@ describe("example stack loki-s3", () => {
   });
 
   test("given IRSA, then the trust names exactly the chart's service account loki/loki with the STS audience", () => {
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement).toHaveLength(1);
     expect(trust.Statement[0].Action).toEqual(["sts:AssumeRoleWithWebIdentity"]);
     expect(trust.Statement[0].Condition).toEqual({
@@ -163,7 +163,7 @@ describe("example stack loki-s3", () => {
     const values = lokiValues(json);
     expect(values.serviceAccount.annotations).toEqual({ "eks.amazonaws.com/role-arn": "${aws_iam_role.loki.arn}" });
     expect(values.loki.serviceAccount).toBeUndefined();
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     const sub = trust.Statement[0].Condition.StringEquals["${local.loki_oidc_issuer_host}:sub"];
     expect(sub).toBe(`system:serviceaccount:${only(json, "helm_release").namespace}:${values.serviceAccount.name}`);
   });
@@ -183,7 +183,7 @@ describe("example stack loki-s3", () => {
     const documents = [
       json.resource.aws_iam_role.loki.assume_role_policy,
       ...Object.values(json.resource.aws_iam_role_policy as Json).map((p) => p.policy),
-    ].map((d: string) => JSON.parse(d));
+    ].map((d: string) => policyDocument(d));
     const statements = documents.flatMap((d) => d.Statement);
     expect(statements.length).toBeGreaterThan(2);
     for (const s of statements) {
@@ -219,7 +219,7 @@ describe("LokiStack options", () => {
     expect(loki.tenant_id).toBe("platform");
     expect(values.loki.auth_enabled).toBe(true);
     expect(Object.keys(values.ruler.directories)).toEqual(["platform"]);
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals["${local.loki_oidc_issuer_host}:sub"]).toBe("system:serviceaccount:observability:loki");
     expect(only(json, "helm_release")).toMatchObject({ name: "logs", namespace: "observability" });
     const ds = grafanaDatasource(json);

@@ -16,6 +16,7 @@ export type {
 
 // Shared building blocks.
 export { ConfigError } from "./core/validation";
+export { canonicalQuantity, quantityBytes } from "./core/quantity";
 export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
 
 // Storage.
@@ -23,6 +24,11 @@ export { LogBucket } from "./storage/log-bucket";
 export type { LogBucketProps } from "./storage/log-bucket";
 export { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS, resolveLogBucketsProps } from "./storage/log-buckets";
 export type { BucketEncryption, LogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+export { defaultNoncurrentVersionExpirationDays, NONCURRENT_SHARE_OF_RETENTION, versioningStorageMultiplier } from "./storage/versioning-cost";
+
+// Volumes.
+export { EBS_CSI_README_SECTION, EBS_PROVISIONERS, LokiStorageClass, lokiStorageClassName, resolveLokiStorageClassProps } from "./volumes/storage-class";
+export type { EbsProvisioner, LokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
 
 // Identity.
 export { EksCluster } from "./identity/eks-cluster";
@@ -63,10 +69,24 @@ export type {
 } from "./loki/sizing";
 export { releaseRequests } from "./loki/release-requests";
 export type { ReleaseRequests, RequestTotals } from "./loki/release-requests";
+export {
+  checkIngesterMemoryLimit,
+  REPLAY_MEMORY_SHARE,
+  rolloutAndClaimValues,
+  walSafety,
+  withWalSafety,
+  ZONE_MIGRATION_STAGES,
+  zoneMigrationValues,
+} from "./loki/storage-safety";
+export type { RolloutAndClaimInputs, StorageSafetyValues, WalSafety, WalValues, ZoneMigrationStage, ZoneMigrationValues } from "./loki/storage-safety";
+export { DATA_CLAIM_NAME, IN_PLACE_RUNBOOK, INGESTER_ZONES, InPlaceGuard, inPlaceChecks, statefulSetNames } from "./loki/in-place-guard";
+export type { DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
 export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
 export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
 export { checkRuleGroups } from "./loki/rules/logql";
 export { renderRuleFile } from "./loki/rules/alert-rules";
+export { checkRuleFiles, checkRuleFileText, findRuleFileProblem, GoTemplateError, parseGoTemplate } from "./loki/rules/rulefmt";
+export type { RuleFileProblem } from "./loki/rules/rulefmt";
 
 // Fluent Bit.
 export { FluentBit } from "./fluent-bit/fluent-bit";

@@ -8,7 +8,10 @@ import { Names } from "./loki/names";
 import { RuleGroup } from "./loki/rules/rules";
 import { ComponentResourceOverride, LokiLimits } from "./loki/sizing";
 import { resolveTenancy, Tenancy } from "./loki/tenancy";
+import { ZoneMigrationStage } from "./loki/storage-safety";
 import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
+import { EbsProvisioner, lokiStorageClassName, resolveLokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
 
 /** Default region, as in the reference deployment. */
 export const DEFAULT_REGION = "ap-northeast-1";
@@ -80,7 +83,7 @@ export interface LokiStackProps {
   readonly encryption?: BucketEncryption;
   /** Existing KMS key for SSE-KMS; without it a key is created (S3 mode). @default a new key */
   readonly kmsKeyArn?: string;
-  /** Days before noncurrent object versions expire (S3 mode). @default 30 */
+  /** Days before noncurrent object versions (deleted chunks) expire (S3 mode). @default a quarter of the retention days, rounded down (7 at 31 days) */
   readonly noncurrentVersionExpirationDays?: number;
   /** Days before incomplete multipart uploads are aborted (S3 mode). @default 7 */
   readonly abortIncompleteMultipartUploadDays?: number;
@@ -109,14 +112,18 @@ export interface LokiStackProps {
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
-  /** Spread ingesters over three zones. @default false (reference) or true (production) */
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
   readonly zoneAwareReplication?: boolean;
   /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
   readonly chunksCacheMemoryMb?: number;
   /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
   readonly resultsCacheMemoryMb?: number;
-  /** Storage class of the ingester and compactor volumes. @default the cluster's default class */
+  /** An existing storage class for every Loki volume (ingester WAL, compactor, MinIO) instead of the one the stack creates. @default a created gp3 class, "<namespace>-gp3" */
   readonly storageClass?: string;
+  /** CSI provisioner of the created gp3 class: the EBS CSI add-on, or EKS Auto Mode's built-in one. Unset with storageClass. @default "ebs.csi.aws.com" */
+  readonly ebsProvisioner?: EbsProvisioner;
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
   /** Size of each ingester's WAL volume. @default "10Gi", or walVolumeSize() of ingestGbPerDay */
   readonly ingesterVolumeSize?: string;
   /** Size of the compactor's volume. @default "10Gi", or compactorVolumeSize() of ingestGbPerDay and the retention */
@@ -185,6 +192,8 @@ export interface LokiStackSettings {
   readonly loki: Omit<LokiReleaseProps, "storage" | "serviceAccountAnnotations" | "dependsOn">;
   /** The Loki release's props resolved against the configured bucket names. */
   readonly lokiResolved: ResolvedLokiReleaseProps;
+  /** The gp3 class the stack creates for every Loki volume; absent when `storageClass` names an existing class. */
+  readonly storageClass?: ResolvedLokiStorageClassProps;
   /** The agent's props; absent when `fluentBit.enabled` is false. */
   readonly fluentBit?: ResolvedFluentBitProps;
   /** The data source's props; absent when `grafana.enabled` is false. */
@@ -216,7 +225,8 @@ function defaultBucketName(clusterName: string, suffix: string): string {
  * setting names the user wrote, and checks the rules that span parts:
  * - a tenant needs auth (tenancy),
  * - S3-only props are refused with MinIO,
- * - the chunks bucket's backstop expiration outlives the retention,
+ * - the chunks bucket's backstop expiration outlives the retention, and noncurrent versions expire after a quarter of it,
+ * - the created storage class (its name from the namespace) or an existing one, never both,
  * - the Fluent Bit namespace differs from Loki's;
  * and hands the data source Loki's resolved query timeout, which its own timeout derives from.
  * Throws a ConfigError on the first bad setting, before any resource exists.
@@ -271,13 +281,15 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     lokiStorage = { mode: "minio" };
   } else {
     const chunksExpirationDays = props.chunksExpirationDays ?? retentionDays + 30;
+    // Versioning keeps every chunk the compactor deletes for this long: at most 1.25x the storage by default.
+    const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? defaultNoncurrentVersionExpirationDays(retentionDays);
     const buckets: LogBucketsProps = {
       chunksBucketName: props.chunksBucketName ?? defaultBucketName(clusterName, "loki-chunks"),
       rulerBucketName: props.singleBucket ? props.rulerBucketName : (props.rulerBucketName ?? defaultBucketName(clusterName, "loki-ruler")),
       singleBucket: props.singleBucket,
       encryption: props.encryption,
       kmsKeyArn: props.kmsKeyArn,
-      noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+      noncurrentVersionExpirationDays,
       abortIncompleteMultipartUploadDays: props.abortIncompleteMultipartUploadDays,
       chunksExpirationDays,
       allowDestroy: props.allowDestroy,
@@ -322,7 +334,9 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     zoneAwareReplication: props.zoneAwareReplication,
     chunksCacheMemoryMb: props.chunksCacheMemoryMb,
     resultsCacheMemoryMb: props.resultsCacheMemoryMb,
-    storageClass: props.storageClass,
+    // Every claim names a class: the existing one, or the one the stack creates.
+    storageClass: props.storageClass ?? lokiStorageClassName(names.namespace),
+    zoneMigrationStage: props.zoneMigrationStage,
     ingesterVolumeSize: props.ingesterVolumeSize,
     compactorVolumeSize: props.compactorVolumeSize,
     ingestGbPerDay: props.ingestGbPerDay,
@@ -335,6 +349,18 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     valuesOverrides: props.valuesOverrides,
   };
   const lokiResolved = resolveLokiReleaseProps({ ...loki, storage: lokiStorage });
+
+  check(
+    props.storageClass === undefined || props.ebsProvisioner === undefined,
+    "ebsProvisioner",
+    props.ebsProvisioner,
+    "unset when storageClass names an existing class",
+    "the provisioner only applies to the class the stack creates",
+  );
+  const storageClass =
+    props.storageClass === undefined
+      ? resolveLokiStorageClassProps({ name: lokiStorageClassName(names.namespace), ebsProvisioner: props.ebsProvisioner, clusterName })
+      : undefined;
 
   // The tenant header the agents and Grafana send: only with auth on, since Loki ignores it otherwise.
   const tenant = tenancy.authEnabled ? tenancy.tenant : undefined;
@@ -373,6 +399,7 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     storage,
     loki,
     lokiResolved,
+    storageClass,
     fluentBit: fluentBitEnabled ? fluentBit : undefined,
     grafana: grafanaEnabled ? grafana : undefined,
   };

@@ -7,7 +7,7 @@ import { EksCluster } from "../../lib/identity/eks-cluster";
 import { LokiRole, LokiRoleProps } from "../../lib/identity/loki-role";
 import { LogBuckets, LogBucketsProps } from "../../lib/storage/log-buckets";
 import { Json } from "../support/json";
-import { synthPart } from "../support/synth";
+import { policyDocument, synthPart } from "../support/synth";
 
 const ISSUER_HOST = "${local.loki_oidc_issuer_host}";
 // As the stack maps its defaults: the expiration backstop is the default 31-day retention plus 30 days.
@@ -26,7 +26,7 @@ function synth(props: Omit<LokiRoleProps, "cluster"> = {}, buckets: LogBucketsPr
 
 describe("LokiRole with IRSA (default)", () => {
   const { json, synthesized, role } = synth();
-  const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+  const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
 
   test("matches the snapshot", () => {
     expect(synthesized).toMatchSnapshot();
@@ -66,7 +66,7 @@ describe("LokiRole with IRSA (default)", () => {
   });
 
   test("given defaults, then the permissions are list on the buckets and object read/write inside them", () => {
-    const policy = JSON.parse(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
+    const policy = policyDocument(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
     expect(policy.Statement).toEqual([
       {
         Sid: "ListLokiBuckets",
@@ -98,19 +98,19 @@ describe("LokiRole options", () => {
       client_id_list: ["sts.amazonaws.com"],
     });
     expect(synthesized).not.toHaveDataSource(DataAwsIamOpenidConnectProvider);
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Principal.Federated).toBe("${aws_iam_openid_connect_provider.LokiRole_OidcProvider_C3A575B9.arn}");
   });
 
   test("given another namespace and service account, then the trust's sub follows them", () => {
     const { json } = synth({ namespace: "observability", serviceAccountName: "loki-sa" });
-    const trust = JSON.parse(json.resource.aws_iam_role.loki.assume_role_policy);
+    const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals[`${ISSUER_HOST}:sub`]).toBe("system:serviceaccount:observability:loki-sa");
   });
 
   test("given SSE-KMS, then the KMS actions are granted on that key only", () => {
     const { json } = synth({}, { ...BUCKETS, encryption: "SSE-KMS" });
-    const policy = JSON.parse(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
+    const policy = policyDocument(json.resource.aws_iam_role_policy[Object.keys(json.resource.aws_iam_role_policy)[0]].policy);
     expect(policy.Statement[2]).toEqual({
       Sid: "UseLokiBucketKey",
       Effect: "Allow",
@@ -129,7 +129,7 @@ describe("LokiRole grants", () => {
     });
     const policies = Object.values<Json>(JSON.parse(synthesized).resource.aws_iam_role_policy);
     expect(policies).toHaveLength(1);
-    expect(JSON.parse(policies[0].policy).Statement).toEqual([statement]);
+    expect(policyDocument(policies[0].policy).Statement).toEqual([statement]);
   });
 
   test("fails validation when nothing was granted to the role, which would leave an empty policy", () => {

@@ -8,13 +8,13 @@ import { ENVIRONMENTS } from "../../environments";
 import { LokiStackProps } from "../../lib";
 import { lokiValuesOf } from "../support/checks";
 import { simulate } from "../support/iam";
-import { ACCOUNT_ID, Block, onlyResource, resolvedPolicy, resourcesOf, synthStack, Synthesized } from "../support/synth";
+import { ACCOUNT_ID, Block, onlyResource, policyDocument, resolvedPolicy, resourcesOf, Synthesized, synthStack } from "../support/synth";
 
 const S3 = ENVIRONMENTS["loki-s3"];
 const ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn";
 
 /** Trust statements of the Loki role, unresolved. */
-const trustOf = (json: Synthesized): Block[] => JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy as string).Statement;
+const trustOf = (json: Synthesized): Block[] => policyDocument(onlyResource(json, "aws_iam_role").assume_role_policy as string).Statement;
 /** The Loki release's namespace and the service account its values create. */
 const releaseOf = (json: Synthesized) => {
   const release = onlyResource(json, "helm_release");

@@ -7,6 +7,7 @@ import { LokiStackProps } from "../../lib/loki-stack-props";
 import { LOKI_COMPONENTS } from "../../lib/loki/chart";
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps, SIZE_PRESETS } from "../../lib/loki/loki-props";
 import { releaseRequests } from "../../lib/loki/release-requests";
+import { walSafety } from "../../lib/loki/storage-safety";
 import {
   averageMibPerSecond,
   compactorVolumeSize,
@@ -98,6 +99,13 @@ describe.each(Object.entries(VOLUMES))("given a declared volume in the %s tier",
     expect(values.compactor.persistence.claims[0].size).toBe(compactorVolumeSize(gb, settings.retentionDays));
   });
 
+  test("then the WAL replay ceiling and the ingesters' grace period follow the tier's ingester memory limit", () => {
+    const limit = memoryQuantity(tier.requests.ingester.memoryGi * LIMIT_TO_REQUEST);
+    expect(values.ingester.resources.limits.memory).toBe(limit);
+    expect(values.loki.ingester.wal).toEqual(walSafety(limit).wal);
+    expect(values.ingester.terminationGracePeriodSeconds).toBe(walSafety(limit).terminationGracePeriodSeconds);
+  });
+
   test("then the ingestion limits carry the stated headroom over the declared average", () => {
     const limits = loose(values).loki.limits_config;
     expect(limits.ingestion_rate_mb).toBeGreaterThanOrEqual(averageMibPerSecond(gb) * 4);
@@ -146,6 +154,11 @@ describe("overrides on top of a tier", () => {
     expect(values.querier.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "8Gi" } });
     expect(values.ingester.persistence.claims[0].size).toBe("20Gi");
     expect(values.chunksCache.allocatedMemory).toBe(1024);
+  });
+
+  test("given an ingester memory limit in componentResources, then the WAL settings follow it", () => {
+    const { values } = build({ ingestGbPerDay: 500, componentResources: { ingester: { memoryLimit: "12Gi" } } });
+    expect(values.loki.ingester.wal.replay_memory_ceiling).toBe(walSafety("12Gi").wal.replay_memory_ceiling);
   });
 });
 
@@ -265,6 +278,10 @@ describe("bad sizing input", () => {
 
   test("fails on a CPU request that is not a quantity", () => {
     fails({ componentResources: { querier: { cpuRequest: "1 core" } } }, /^componentResources.querier.cpuRequest must be a CPU quantity/);
+  });
+
+  test("fails on a memory limit that is not a whole number of bytes, which the WAL ceiling could not follow", () => {
+    fails({ componentResources: { ingester: { memoryLimit: "1.5" } } }, /^componentResources.ingester.memoryLimit must be a memory quantity/);
   });
 
   test("fails on a memory limit that is not a quantity", () => {

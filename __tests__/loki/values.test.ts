@@ -121,12 +121,12 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
   });
 
   test("given defaults, then chunks are snappy-encoded", () => {
-    expect(v.loki.ingester).toEqual({ chunk_encoding: "snappy" });
+    expect(v.loki.ingester.chunk_encoding).toBe("snappy");
   });
 });
 
 describe("buildLokiValues variations", () => {
-  test("given the production size, then the replicas follow Grafana's AWS guide with RF 3 and zone-aware ingesters", () => {
+  test("given the production size, then the replicas follow Grafana's AWS guide with RF 3 and no zone awareness", () => {
     const v = values({ size: "production" });
     expect(LOKI_COMPONENTS.map((c) => [c, v[c].replicas])).toEqual([
       ["distributor", 3],
@@ -139,7 +139,7 @@ describe("buildLokiValues variations", () => {
       ["ruler", 1],
     ]);
     expect(v.loki.commonConfig.replication_factor).toBe(3);
-    expect(v.ingester.zoneAwareReplication.enabled).toBe(true);
+    expect(v.ingester.zoneAwareReplication.enabled).toBe(false);
     expect(v.chunksCache.allocatedMemory).toBe(2048);
     expect(v.resultsCache.allocatedMemory).toBe(512);
   });
@@ -186,6 +186,12 @@ describe("buildLokiValues variations", () => {
     expect(v.loki.storage).toEqual({ type: "s3" });
     expect(v.serviceAccount.annotations).toEqual({});
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);
+  });
+
+  test("given MinIO and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
+    const v = values({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
+    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
+    expect([...v.ingester.persistence.claims, ...v.compactor.persistence.claims].map((c) => c.storageClass)).toEqual(["loki-gp3", "loki-gp3"]);
   });
 
   test("given Pod Identity (no annotations), then the service account carries none", () => {

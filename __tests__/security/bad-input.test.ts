@@ -52,6 +52,9 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
   ["two rule groups with the same name", { ruleGroups: [{ name: "argocd", rules: [ALERT] }, { name: "argocd", rules: [{ ...ALERT, alert: "Other" }] }] }, /^ruleGroups\[[^\]]+\]\.name$/],
   ["an alert duration that is not a duration", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, for: "5 minutes" }] }] }, /^ruleGroups\[[^\]]+\]\.rules\[[^\]]+\]\.for$/],
   ["a rule group interval that is not a duration", { ruleGroups: [{ name: "argocd", interval: "1 min", rules: [ALERT] }] }, /^ruleGroups\[[^\]]+\]\.interval$/],
+  ["an annotation template that Loki's ruler cannot parse", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, annotations: { summary: "{{ $value" } }] }] }, 'ruleGroups["argocd"].rules["ArgoErrors"].annotations.summary'],
+  ["$externalURL, which Loki's ruler does not define", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, annotations: { runbook: "{{ $externalURL }}/runbooks" } }] }] }, 'ruleGroups["argocd"].rules["ArgoErrors"].annotations.runbook'],
+  ["a key the ruler does not know, slipped onto a rule", { ruleGroups: [{ name: "argocd", rules: [{ ...ALERT, severity: "warning" } as unknown as typeof ALERT] }] }, 'ruleGroups["argocd"].rules["ArgoErrors"].severity'],
   ["a tenant while auth is off", { tenant: "team-a", authEnabled: false }, "tenant"],
   ["auth on without a tenant", { authEnabled: true }, "tenant"],
   ["a replication factor above the ingester count", { replicationFactor: 3 }, "replicationFactor"],
@@ -77,6 +80,8 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
   ["a chart version range", { chartVersion: "^6.29.0" }, "chartVersion"],
   ["a chart version wildcard", { chartVersion: "6.x" }, "chartVersion"],
   ["a Helm timeout shorter than a first install", { helmTimeoutSeconds: 60 }, "helmTimeoutSeconds"],
+  ["an EBS provisioner next to an existing storage class", { storageClass: "gp2", ebsProvisioner: "ebs.csi.eks.amazonaws.com" }, "ebsProvisioner"],
+  ["a zone migration without zone awareness", { zoneMigrationStage: "start" }, "zoneMigrationStage"],
   ["a volume size in disk-vendor units", { ingesterVolumeSize: "10GB" }, "ingesterVolumeSize"],
   ["a chunks cache too small to hold a chunk", { chunksCacheMemoryMb: 8 }, "chunksCacheMemoryMb"],
   ["a Grafana namespace with uppercase letters", { grafana: { namespace: "Monitoring" } }, "grafana.namespace"],
@@ -119,6 +124,7 @@ const FIXTURES: readonly [string, string][] = [
   ["bad-retention.ts", "retentionPeriod"],
   ["bad-tenant.ts", "tenant"],
   ["bad-alert-rule.ts", 'ruleGroups["argocd"].rules["ArgoErrors"].expr'],
+  ["bad-alert-template.ts", 'ruleGroups["argocd"].rules["HighPercentageError"].annotations.summary'],
   ["bad-second-stack.ts", "replicationFactor"],
 ];
 

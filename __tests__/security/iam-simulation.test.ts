@@ -3,7 +3,7 @@
  * with every Terraform reference resolved to the concrete ARN AWS would see.
  */
 import { bucketPolicyFor, rolePolicies, simulate, simulateRole, statementsOf } from "../support/iam";
-import { ACCOUNT_ID, CREATED_KEY_ID, OIDC_ID, onlyResource, REFERENCE_PROPS, resolvedPolicy, resourcesOf, synthStack, Synthesized } from "../support/synth";
+import { ACCOUNT_ID, CREATED_KEY_ID, OIDC_ID, onlyResource, policyDocument, REFERENCE_PROPS, resolvedPolicy, resourcesOf, Synthesized, synthStack } from "../support/synth";
 
 const REGION = "ap-northeast-1";
 const CHUNKS = "loki-reference-apne1-chunks";
@@ -203,7 +203,7 @@ describe("given IRSA, the trust the evaluator cannot judge (OIDC sub and aud), a
 
   it("when the trust is read unresolved then the Federated principal is the looked-up OIDC provider of the same cluster as the condition keys", () => {
     const json = synthStack(REFERENCE_PROPS).json;
-    const trust = JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy as string);
+    const trust = policyDocument(onlyResource(json, "aws_iam_role").assume_role_policy as string);
     const [provider] = Object.keys(json.data.aws_iam_openid_connect_provider);
     const [cluster] = Object.keys(json.data.aws_eks_cluster);
     expect(trust.Statement[0].Principal.Federated).toBe(`\${data.aws_iam_openid_connect_provider.${provider}.arn}`);

@@ -8,7 +8,6 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { ENVIRONMENTS } from "../../environments";
 import { LokiStackProps, resolveLokiStackProps } from "../../lib";
 import {
   chartWorkloads,
@@ -23,20 +22,11 @@ import {
   VALUES_CHECKS,
   VALUES_TOKEN_CHECK,
 } from "../support/checks";
-import { Block, onlyResource, resourcesOf, synthStack, Synthesized } from "../support/synth";
-
-const S3_REFERENCE = ENVIRONMENTS["loki-s3"];
+import { Block, onlyResource, policyDocument, resourcesOf, Synthesized, synthStack } from "../support/synth";
+import { VARIANTS } from "../support/variants";
 
 /** Every example environment plus the options that change what gets synthesized. */
-const STACKS: readonly [string, LokiStackProps][] = [
-  ...Object.entries(ENVIRONMENTS),
-  ["loki-s3 with SSE-KMS (created key)", { ...S3_REFERENCE, encryption: "SSE-KMS" }],
-  ["loki-s3 with SSE-KMS (existing key)", { ...S3_REFERENCE, kmsKeyArn: "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }],
-  ["loki-s3 with a single bucket", { ...S3_REFERENCE, rulerBucketName: undefined, singleBucket: true }],
-  ["loki-s3 with EKS Pod Identity", { ...S3_REFERENCE, identity: "pod-identity" }],
-  ["loki-s3 with a new OIDC provider", { ...S3_REFERENCE, createOidcProvider: true }],
-  ["loki-s3 for production", { ...S3_REFERENCE, size: "production" }],
-];
+const STACKS: readonly (readonly [string, LokiStackProps])[] = VARIANTS.map(([name, , props]) => [name, props] as const);
 
 const synthesized = new Map<string, Synthesized>();
 beforeAll(() => {
@@ -91,7 +81,7 @@ describe("S3 checks", () => {
     };
     const setPolicy = (resource: Block, statementEdit: (s: Block) => void) => {
       const policy = chunksSibling(resource, "aws_s3_bucket_policy");
-      const doc = JSON.parse(policy.policy);
+      const doc = policyDocument(policy.policy);
       statementEdit(doc.Statement[0]);
       policy.policy = JSON.stringify(doc);
     };
@@ -147,8 +137,8 @@ describe("IAM checks", () => {
       const json = structuredClone(stack(name)) as Synthesized;
       const [, rolePolicy] = resourcesOf(json, "aws_iam_role_policy")[0];
       const role = onlyResource(json, "aws_iam_role");
-      const policy = JSON.parse(rolePolicy.policy);
-      const trust = JSON.parse(role.assume_role_policy);
+      const policy = policyDocument(rolePolicy.policy);
+      const trust = policyDocument(role.assume_role_policy);
       edit(policy, trust);
       rolePolicy.policy = JSON.stringify(policy);
       role.assume_role_policy = JSON.stringify(trust);

@@ -7,7 +7,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { PolicyStatement } from "../../lib/core/iam-policy";
 import { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, LogBucketsProps, OBJECT_READ_WRITE_ACTIONS } from "../../lib/storage/log-buckets";
 import { Json } from "../support/json";
-import { synthPart } from "../support/synth";
+import { policyDocument, synthPart } from "../support/synth";
 
 /** The buckets' props as the stack maps them: the expiration backstop is the default 31-day retention plus 30 days. */
 const PROPS: LogBucketsProps = { chunksBucketName: "acme-loki-chunks", rulerBucketName: "acme-loki-ruler", chunksExpirationDays: 61 };
@@ -84,7 +84,7 @@ describe("LogBuckets defaults", () => {
     const policies = resources(json, "aws_s3_bucket_policy");
     expect(policies).toHaveLength(2);
     for (const p of policies) {
-      const doc = JSON.parse(p.policy);
+      const doc = policyDocument(p.policy);
       const bucket = /aws_s3_bucket\.(\w+)\.id/.exec(p.bucket)?.[1];
       expect(doc.Statement).toEqual([
         {

@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { LOKI_COMPONENTS } from "../../lib";
-import { Block, many, one, referencedName, resourcesOf, Synthesized } from "./synth";
+import { Block, many, one, policyDocument, referencedName, resourcesOf, Synthesized } from "./synth";
 
 /** One check: an ID, what it asks, and the findings over a whole stack. */
 export interface Check {
@@ -156,7 +156,7 @@ export const S3_CHECKS: readonly Check[] = [
     title: "S3 bucket policy denies every request without TLS (KICS: S3 bucket without SSL in write actions)",
     run: (json) =>
       perBucket(json, (name) => {
-        const statements = bucketSiblings(json, "aws_s3_bucket_policy", name).flatMap((p) => many(JSON.parse(p.policy as string).Statement));
+        const statements = bucketSiblings(json, "aws_s3_bucket_policy", name).flatMap((p) => many(policyDocument(p.policy as string).Statement));
         const denies = statements.some(
           (s) =>
             s.Effect === "Deny" &&
@@ -175,7 +175,7 @@ export const S3_CHECKS: readonly Check[] = [
 /** Every identity policy document in the stack, with where it came from. */
 function identityPolicies(json: Synthesized): { where: string; statements: Block[] }[] {
   return ["aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"].flatMap((type) =>
-    resourcesOf(json, type).map(([name, block]) => ({ where: `${type}.${name}`, statements: many(JSON.parse(block.policy as string).Statement) })),
+    resourcesOf(json, type).map(([name, block]) => ({ where: `${type}.${name}`, statements: many(policyDocument(block.policy as string).Statement) })),
   );
 }
 
@@ -190,7 +190,7 @@ function allows(json: Synthesized, finding: (where: string, statement: Block) =>
 
 function trustStatements(json: Synthesized): { where: string; statement: Block }[] {
   return resourcesOf(json, "aws_iam_role").flatMap(([name, role]) =>
-    many(JSON.parse(role.assume_role_policy as string).Statement).map((statement) => ({ where: `aws_iam_role.${name}`, statement })),
+    many(policyDocument(role.assume_role_policy as string).Statement).map((statement) => ({ where: `aws_iam_role.${name}`, statement })),
   );
 }
 

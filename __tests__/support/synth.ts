@@ -8,6 +8,7 @@ import { Construct, Node } from "constructs";
 import { LokiStack, LokiStackProps } from "../../lib";
 import { pinnedAddress } from "../../lib/loki-stack";
 import { Json } from "./json";
+import { evaluateTemplate } from "./hcl-expression";
 
 /** One Terraform block, as cdktf writes it. */
 export type Block = Json;
@@ -110,7 +111,7 @@ export function referencedName(reference: unknown, type: string): string | undef
 }
 
 /**
- * Resolves one Terraform interpolation to the value AWS would hold after apply:
+ * Resolves one Terraform reference to the value AWS would hold after apply:
  * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider.
  * Throws on anything it does not know, so an unexpected reference fails the test instead of passing it.
  */
@@ -143,18 +144,20 @@ function resolveExpression(expression: string, json: Synthesized): string {
   if (/^(data\.)?aws_iam_openid_connect_provider\.[\w-]+\.arn$/.test(expression)) {
     return `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${issuerHost}`;
   }
-  if (/^replace\(data\.aws_eks_cluster\.[\w-]+\.identity\[0\]\.oidc\[0\]\.issuer, "https:\/\/", ""\)$/.test(expression)) {
-    return issuerHost;
-  }
   if (/^data\.aws_eks_cluster\.[\w-]+\.identity\[0\]\.oidc\[0\]\.issuer$/.test(expression)) {
     return `https://${issuerHost}`;
   }
-  throw new Error(`unresolvable Terraform expression \${${expression}}`);
+  throw new Error(`unresolvable Terraform reference ${expression}`);
 }
 
-/** Resolves every `${...}` interpolation in a string. */
+/**
+ * Evaluates a Terraform string template (`"...${...}..."`, including `${jsonencode(...)}` and the
+ * functions inside it) with every reference resolved, as Terraform would after apply.
+ */
 export function resolveString(text: string, json: Synthesized): string {
-  return text.replace(/\$\{([^{}]+)\}/g, (_, expression: string) => resolveExpression(expression, json));
+  const value = evaluateTemplate(text, (reference) => resolveExpression(reference, json));
+  if (typeof value !== "string") throw new Error(`expected a string from ${text}, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Resolves every interpolation in a parsed document, keys included (IRSA condition keys carry one). */
@@ -167,7 +170,22 @@ export function resolveDeep<T>(value: T, json: Synthesized): T {
   return value;
 }
 
-/** Parses a policy document string from the synthesized JSON and resolves it to concrete ARNs. */
+/**
+ * The policy document AWS receives from a synthesized policy attribute: the attribute evaluated
+ * (a `${jsonencode(...)}` call, or a JSON string with interpolations) with every reference resolved
+ * to concrete ARNs, then parsed.
+ */
 export function resolvedPolicy(policy: string, json: Synthesized): Block {
-  return resolveDeep(JSON.parse(policy) as Block, json);
+  return JSON.parse(resolveString(policy, json)) as Block;
+}
+
+/**
+ * A synthesized policy attribute as a document, with each reference left as its interpolation
+ * (`"${aws_s3_bucket.loki_chunks.arn}/*"`): what `JSON.parse` gave when policies were JSON strings.
+ * For assertions on which resource a policy names, without resolving it.
+ */
+export function policyDocument(policy: string): Block {
+  const text = evaluateTemplate(policy, (reference) => `\${${reference}}`);
+  if (typeof text !== "string") throw new Error(`expected a policy string from ${policy}`);
+  return JSON.parse(text) as Block;
 }

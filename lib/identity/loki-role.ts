@@ -90,8 +90,8 @@ export class LokiRole extends Construct implements IGrantee {
       this.oidcProviderArn = createOidcProvider
         ? new IamOpenidConnectProvider(this, "OidcProvider", { url: cluster.oidcIssuerUrl, clientIdList: [STS_AUDIENCE] }).arn
         : new DataAwsIamOpenidConnectProvider(this, "OidcProvider", { url: cluster.oidcIssuerUrl }).arn;
-      // The issuer without "https://" prefixes the condition keys. A local keeps the quotes of
-      // replace(...) out of the policy JSON string, so the synthesized policy stays valid JSON.
+      // The issuer without "https://" prefixes the condition keys; it is computed once, in a local
+      // whose address stays pinned (plans and state of existing deployments name it).
       this.oidcIssuerHost = new TerraformLocal(this, "OidcIssuerHost", Fn.replace(cluster.oidcIssuerUrl, "https://", ""));
       trust = irsaTrust(this.oidcProviderArn, this.oidcIssuerHost.asString, serviceAccountSubject(namespace, serviceAccountName));
     } else {

@@ -11,8 +11,10 @@ import {
 import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
 import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
+import { checkRuleFiles } from "./rules/rulefmt";
 import { RuleGroup } from "./rules/rules";
 import { compactorVolumeSize as compactorVolumeFor, resolveSizing, ResolvedSizing, SizingProps, tierPreset, walVolumeSize } from "./sizing";
+import { checkIngesterMemoryLimit, ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./storage-safety";
 import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
 import { checkValuesOverrides } from "./values-overrides";
 
@@ -65,7 +67,8 @@ export const SIZE_PRESETS: Readonly<Record<LokiSize, SizePreset>> = {
       ruler: 1,
     },
     replicationFactor: 3,
-    zoneAwareReplication: true,
+    // As in Grafana's AWS guide: zone-aware ingesters need the rollout-operator and a migration to switch to.
+    zoneAwareReplication: false,
     chunksCacheMemoryMb: 2048,
     resultsCacheMemoryMb: 512,
   },
@@ -123,14 +126,16 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, S
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
-  /** Spread ingesters over three zones. @default false (reference) or true (production) */
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
   readonly zoneAwareReplication?: boolean;
   /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
   readonly chunksCacheMemoryMb?: number;
   /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
   readonly resultsCacheMemoryMb?: number;
-  /** Storage class of the ingester and compactor volumes. @default the cluster's default class */
+  /** Storage class of every Loki volume: ingester WAL, compactor, and MinIO in MinIO mode. The stack passes the class it creates. @default the cluster's default class */
   readonly storageClass?: string;
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
   /** Size of each ingester's WAL volume. @default "10Gi", or walVolumeSize() of ingestGbPerDay */
   readonly ingesterVolumeSize?: string;
   /** Size of the compactor's volume. @default "10Gi", or compactorVolumeSize() of ingestGbPerDay and the retention */
@@ -162,6 +167,7 @@ export interface ResolvedLokiReleaseProps {
   readonly chunksCacheMemoryMb: number;
   readonly resultsCacheMemoryMb: number;
   readonly storageClass?: string;
+  readonly zoneMigrationStage?: ZoneMigrationStage;
   readonly ingesterVolumeSize: string;
   readonly compactorVolumeSize: string;
   readonly retentionPeriod: string;
@@ -294,6 +300,21 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   checkInteger(`${prefix}resultsCacheMemoryMb`, resultsCacheMemoryMb, 64, 65536);
 
   if (props.storageClass !== undefined) checkDnsSubdomain(`${prefix}storageClass`, props.storageClass);
+  if (props.zoneMigrationStage !== undefined) {
+    check(
+      ZONE_MIGRATION_STAGES.includes(props.zoneMigrationStage),
+      `${prefix}zoneMigrationStage`,
+      props.zoneMigrationStage,
+      ZONE_MIGRATION_STAGES.map((p) => `"${p}"`).join(", "),
+    );
+    check(
+      zoneAwareReplication,
+      `${prefix}zoneMigrationStage`,
+      props.zoneMigrationStage,
+      `unset while ${prefix}zoneAwareReplication is false`,
+      "the migration moves to zone-aware ingesters",
+    );
+  }
   const ingesterVolumeSize = props.ingesterVolumeSize ?? walVolumeSize(sizing.ingestGbPerDay, replicationFactor, replicas.ingester);
   checkQuantity(`${prefix}ingesterVolumeSize`, ingesterVolumeSize);
   const compactorVolumeSize = props.compactorVolumeSize ?? compactorVolumeFor(sizing.ingestGbPerDay, retentionDays);
@@ -304,9 +325,14 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
+  // Every rendered file as Loki 3.4.2's ruler loads it: one refused file would silence every rule of the tenant.
+  checkRuleFiles(ruleGroups);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);
+  // The WAL replay ceiling and the ingesters' grace period are derived from this limit (lib/loki/storage-safety.ts).
+  const ingesterMemoryLimit = (valuesOverrides as { ingester?: { resources?: { limits?: { memory?: unknown } } } }).ingester?.resources?.limits?.memory;
+  if (ingesterMemoryLimit !== undefined) checkIngesterMemoryLimit(ingesterMemoryLimit);
 
   return {
     names,
@@ -323,6 +349,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
     chunksCacheMemoryMb,
     resultsCacheMemoryMb,
     storageClass: props.storageClass,
+    zoneMigrationStage: props.zoneMigrationStage,
     ingesterVolumeSize,
     compactorVolumeSize,
     retentionPeriod,

@@ -1,4 +1,5 @@
 import { isPlainObject } from "../core/deep-merge";
+import { quantityBytes } from "../core/quantity";
 import { check, checkInteger, ConfigError } from "../core/validation";
 import { LOKI_COMPONENTS, LokiComponent } from "./chart";
 
@@ -167,22 +168,16 @@ export function parseCpu(quantity: string): number | undefined {
   return m ? Number(m[1]) / (m[2] === "m" ? 1000 : 1) : undefined;
 }
 
-const MEMORY_UNITS: Readonly<Record<string, number>> = {
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-};
-
-/** GiB of a Kubernetes memory quantity ("512Mi", "4Gi", "1G"); undefined when it is not one. */
+/**
+ * GiB of a Kubernetes memory quantity ("512Mi", "4Gi", "1G"); undefined when it is not a whole-byte one, which the
+ * WAL settings could not be derived from (core/quantity.ts, the one quantity parser).
+ */
 export function parseMemoryGi(quantity: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(quantity));
-  return m ? (Number(m[1]) * MEMORY_UNITS[m[2] ?? ""]) / 2 ** 30 : undefined;
+  try {
+    return quantityBytes(String(quantity)) / 2 ** 30;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

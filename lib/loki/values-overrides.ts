@@ -43,6 +43,13 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["loki", "structuredConfig", "ruler", "storage"], instead: RULES_LOCAL },
   { path: ["ruler", "directories"], instead: use("ruleGroups (rendered under the tenant that receives logs)") },
   { path: ["ingester", "zoneAwareReplication", "enabled"], instead: use("zoneAwareReplication") },
+  { path: ["ingester", "zoneAwareReplication", "migration"], instead: use("zoneMigrationStage") },
+  { path: ["rollout_operator", "enabled"], instead: use("zoneAwareReplication (zone-aware ingesters always roll out through the rollout-operator)") },
+  { path: ["loki", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
+  { path: ["loki", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
+  { path: ["loki", "structuredConfig", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
+  { path: ["loki", "structuredConfig", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
+  { path: ["minio", "persistence", "storageClass"], instead: use("storageClass") },
   ...LOKI_COMPONENTS.map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
   // The typed limits (lib/loki/sizing.ts). Component resources stay overridable: the reported totals read the final values.
   ...Object.entries(LIMIT_KEYS).flatMap(([setting, key]) => [

@@ -3,6 +3,7 @@ import { LOKI_CHART, LokiComponent, SchemaPeriod } from "./chart";
 import type { ResolvedLokiReleaseProps } from "./loki-props";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
+import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
 
 /** A persistent volume claim of a chart component. */
 export interface PersistentClaim {
@@ -128,7 +129,7 @@ function dataClaim(size: string, storageClass: string | undefined): PersistentCl
  * derived from one source (checkValuesOverrides).
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
-export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues {
+export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues & StorageSafetyValues {
   const { names, tenancy, storage } = settings;
 
   let lokiStorage: LokiValues["loki"]["storage"];
@@ -207,6 +208,10 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
-  // The declared size's caches and Loki limits (lib/loki/sizing.ts), then the user's overrides.
-  return deepMerge(deepMerge(values, sizedValues(settings.sizing)), settings.valuesOverrides);
+  // Storage class of every claim, rollout-operator and zone migration; the declared size's caches and Loki limits
+  // (lib/loki/sizing.ts); the user's overrides; then the WAL block and grace period, derived from the ingester memory
+  // limit the values end up with (lib/loki/storage-safety.ts), the tier's unless overridden.
+  return withWalSafety(
+    deepMerge(deepMerge(deepMerge(values, rolloutAndClaimValues(settings)), sizedValues(settings.sizing)), settings.valuesOverrides),
+  ) as LokiValues & StorageSafetyValues;
 }

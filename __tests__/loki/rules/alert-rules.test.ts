@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import { renderRuleFile, ruleFile, ruleFileName, ruleFiles } from "../../../lib/loki/rules/alert-rules";
-import { EXAMPLE_RULE_GROUPS, RuleGroup } from "../../../lib/loki/rules/rules";
+import { readRuleFile } from "../../../lib/loki/rules/rulefmt";
+import { AlertingRule, EXAMPLE_RULE_GROUPS, RuleGroup } from "../../../lib/loki/rules/rules";
 
 const [ARGOCD] = EXAMPLE_RULE_GROUPS;
 
@@ -91,5 +92,85 @@ describe("ruleFiles", () => {
 
   test("given no groups, then there are no files", () => {
     expect(ruleFiles([])).toEqual({});
+  });
+});
+
+describe("given rules written in TypeScript, when rendered and read back as Loki's ruler reads the file", () => {
+  /** Strings that YAML would take for something else unless the renderer quotes them right. */
+  const TRICKY = [
+    "{{ $labels.namespace }} logged {{ $value | humanize }} errors",
+    '{{ printf "%.2f" $value }}',
+    "{{- if gt $value 10.0 -}}high{{- else -}}low{{- end -}}",
+    "{{ $labels.job }}: {{ $value }}",
+    "it's 'quoted'",
+    'say "hi"',
+    "a: b",
+    "# not a comment",
+    "- dash",
+    "> folded",
+    "| literal",
+    "@at",
+    "`tick`",
+    "%percent",
+    "&anchor",
+    "*alias",
+    "!tag",
+    "? question",
+    "[not, a, list]",
+    "{not: a map}",
+    "on",
+    "off",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "true",
+    "False",
+    "null",
+    "~",
+    "",
+    "1e3",
+    "0x10",
+    "010",
+    "1_000",
+    ".inf",
+    "2024-04-01",
+    "12:30",
+    " leading space",
+    "trailing space ",
+    "tab\there",
+    "multi\nline",
+    "multi\nline\n",
+    "\n",
+    "unicode é ✓ 🚀",
+    "back\\slash",
+  ];
+  const labels = Object.fromEntries(TRICKY.map((value, i) => [`z${TRICKY.length - i}_label`, value]));
+  const annotations = Object.fromEntries(TRICKY.map((value, i) => [`a${(i * 7) % TRICKY.length}`, value]));
+  const GROUP: RuleGroup = {
+    name: "round-trip",
+    interval: "1m",
+    rules: [
+      { alert: "Tricky", expr: 'sum(rate({app="foo"} |= "error" [5m])) by (job)\n  /\nsum(rate({app="foo"}[5m])) by (job)\n  > 0.05\n', for: "5m", labels, annotations },
+      { record: "ns:errors:rate5m", expr: 'sum by (namespace) (rate({namespace="argocd"}[5m]))', labels: { on: "yes", empty: "" } },
+      { alert: "Plain", expr: 'count_over_time({namespace="argocd"} |= "level=error" [5m]) > 9' },
+    ],
+  };
+
+  test("then every group, rule, template and value is exactly what was written", () => {
+    expect(readRuleFile(renderRuleFile(GROUP))).toEqual([GROUP]);
+    for (const group of EXAMPLE_RULE_GROUPS) expect(readRuleFile(renderRuleFile(group))).toEqual([group]);
+  });
+
+  test("then keys keep the order they were written in", () => {
+    const [read] = readRuleFile(renderRuleFile(GROUP));
+    const [tricky] = read.rules as AlertingRule[];
+    expect(Object.keys(tricky.labels ?? {})).toEqual(Object.keys(labels));
+    expect(Object.keys(tricky.annotations ?? {})).toEqual(Object.keys(annotations));
+    expect(Object.keys(parse(renderRuleFile(GROUP)).groups[0].rules[0])).toEqual(["alert", "expr", "for", "labels", "annotations"]);
+  });
+
+  test("then a YAML 1.2 reader (the yaml library's default) reads the same values", () => {
+    expect(parse(renderRuleFile(GROUP))).toEqual(ruleFile(GROUP));
   });
 });

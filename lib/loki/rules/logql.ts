@@ -310,7 +310,8 @@ export function checkRuleGroups(groups: readonly RuleGroup[]): void {
 
       const r = `${g}.rules[${JSON.stringify(name)}]`;
       checkLogQLRuleExpression(`${r}.expr`, rule.expr);
-      if (isAlertingRule(rule) && rule.for !== undefined) checkDuration(`${r}.for`, rule.for, true);
+      // A bare "0" is a Prometheus duration too (the ruler loads it); the units are checked in rulefmt.ts.
+      if (isAlertingRule(rule) && rule.for !== undefined && rule.for !== "0") checkDuration(`${r}.for`, rule.for, true);
       for (const [kind, map] of [
         ["labels", rule.labels],
         ["annotations", isAlertingRule(rule) ? rule.annotations : undefined],
