@@ -49,6 +49,27 @@ export { LokiRelease } from "./loki/loki-release";
 export { buildLokiValues } from "./loki/values";
 export type { LokiValues } from "./loki/values";
 export {
+  COMPONENT_RESOURCES,
+  defaultLimits,
+  INGEST_TIERS,
+  MAX_INGEST_GB_PER_DAY,
+  RECOVERY_WINDOW_HOURS,
+  resolveSizing,
+  tierFor,
+} from "./loki/sizing";
+export type {
+  ComponentResourceOverride,
+  ContainerResources,
+  IngestTier,
+  LokiLimits,
+  ResolvedLokiLimits,
+  ResolvedSizing,
+  SizingProps,
+  TierSpec,
+} from "./loki/sizing";
+export { releaseRequests } from "./loki/release-requests";
+export type { ReleaseRequests, RequestTotals } from "./loki/release-requests";
+export {
   checkIngesterMemoryLimit,
   REPLAY_MEMORY_SHARE,
   rolloutAndClaimValues,
@@ -71,9 +92,11 @@ export type { RuleFileProblem } from "./loki/rules/rulefmt";
 export { FluentBit } from "./fluent-bit/fluent-bit";
 export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
 export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
-export { buildFluentBitConfig, renderFluentBitConfig } from "./fluent-bit/config";
+export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
+export { MERGED_LOG_KEY, REMOVED_KEYS, storedLine } from "./fluent-bit/lines";
+export type { LineShape, SampleLine } from "./fluent-bit/lines";
 export type { FluentBitConfig } from "./fluent-bit/config";
 
 // Grafana.
-export { LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
+export { GRAFANA_TIMEOUT_MARGIN_SECONDS, grafanaTimeoutSeconds, LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
 export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";

@@ -6,6 +6,7 @@ import { LokiComponent } from "./loki/chart";
 import { LokiObjectStorage, LokiReleaseProps, LokiSize, resolveLokiNames, resolveLokiReleaseProps, resolveRetention, ResolvedLokiReleaseProps } from "./loki/loki-props";
 import { Names } from "./loki/names";
 import { RuleGroup } from "./loki/rules/rules";
+import { ComponentResourceOverride, LokiLimits } from "./loki/sizing";
 import { resolveTenancy, Tenancy } from "./loki/tenancy";
 import { ZoneMigrationStage } from "./loki/storage-safety";
 import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
@@ -105,9 +106,9 @@ export interface LokiStackProps {
   /** Release revisions Helm keeps. @default 10 */
   readonly helmMaxHistory?: number;
 
-  /** Component sizing preset. @default "reference" */
+  /** Component sizing preset; with ingestGbPerDay only "production" (the tiers are production-shaped). @default "reference", or "production" with ingestGbPerDay */
   readonly size?: LokiSize;
-  /** Replica overrides per component, on top of the preset. @default the preset's */
+  /** Replica overrides per component, on top of the preset or the tier (1 to 1000). @default the preset's or the tier's */
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
@@ -123,10 +124,24 @@ export interface LokiStackProps {
   readonly ebsProvisioner?: EbsProvisioner;
   /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
   readonly zoneMigrationStage?: ZoneMigrationStage;
-  /** Size of each ingester's WAL volume. @default "10Gi" */
+  /** Size of each ingester's WAL volume. @default "10Gi", or walVolumeSize() of ingestGbPerDay */
   readonly ingesterVolumeSize?: string;
-  /** Size of the compactor's volume. @default "10Gi" */
+  /** Size of the compactor's volume. @default "10Gi", or compactorVolumeSize() of ingestGbPerDay and the retention */
   readonly compactorVolumeSize?: string;
+
+  // Sizing by ingest volume and Loki's limits (lib/loki/sizing.ts, SizingProps).
+  /**
+   * Expected ingest in GB per day (1 to 100000). Selects a tier of Grafana's sizing guide: replicas, requests and
+   * limits, caches, WAL and compactor volumes, and the default limits. `size` must then be unset or "production".
+   * @default none: the size preset decides, and the limits are Loki's defaults
+   */
+  readonly ingestGbPerDay?: number;
+  /** Requests and limits per component, over the tier's or the preset's. @default the tier's, else COMPONENT_RESOURCES */
+  readonly componentResources?: Readonly<Partial<Record<LokiComponent, ComponentResourceOverride>>>;
+  /** Loki's tenant limits (`loki.limits_config`); the Grafana data source's timeout follows queryTimeoutSeconds. @default defaultLimits(ingestGbPerDay, retention) */
+  readonly limits?: LokiLimits;
+  /** Per-tenant overrides of the limits, in `loki.runtimeConfig` (reloaded without a restart). @default {} */
+  readonly tenantLimits?: Readonly<Record<string, LokiLimits>>;
 
   /** Turn on multi-tenancy; requires a tenant. @default true when a tenant is set, else false */
   readonly authEnabled?: boolean;
@@ -212,7 +227,8 @@ function defaultBucketName(clusterName: string, suffix: string): string {
  * - S3-only props are refused with MinIO,
  * - the chunks bucket's backstop expiration outlives the retention, and noncurrent versions expire after a quarter of it,
  * - the created storage class (its name from the namespace) or an existing one, never both,
- * - the Fluent Bit namespace differs from Loki's.
+ * - the Fluent Bit namespace differs from Loki's;
+ * and hands the data source Loki's resolved query timeout, which its own timeout derives from.
  * Throws a ConfigError on the first bad setting, before any resource exists.
  * @param stackId the stack's construct ID, used for the default state key
  */
@@ -323,6 +339,10 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     zoneMigrationStage: props.zoneMigrationStage,
     ingesterVolumeSize: props.ingesterVolumeSize,
     compactorVolumeSize: props.compactorVolumeSize,
+    ingestGbPerDay: props.ingestGbPerDay,
+    componentResources: props.componentResources,
+    limits: props.limits,
+    tenantLimits: props.tenantLimits,
     retentionPeriod: props.retentionPeriod,
     alertmanagerUrl: props.alertmanagerUrl,
     ruleGroups: props.ruleGroups,
@@ -363,6 +383,8 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
   const grafanaProps: LokiDatasourceProps = {
     namespace: grafanaNamespace,
     loki: { queryUrl: names.queryUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
+    // Grafana waits at least as long as Loki's query timeout: one setting, limits.queryTimeoutSeconds.
+    queryTimeoutSeconds: lokiResolved.sizing.limits.queryTimeoutSeconds,
   };
   const grafana = resolveLokiDatasourceProps(grafanaProps, "grafana.");
 

@@ -9,6 +9,7 @@ import { EksCluster } from "./identity/eks-cluster";
 import { LokiRole } from "./identity/loki-role";
 import { LokiRelease } from "./loki/loki-release";
 import { Names } from "./loki/names";
+import { releaseRequests } from "./loki/release-requests";
 import { Tenancy } from "./loki/tenancy";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps } from "./loki-stack-props";
 import { LogBuckets } from "./storage/log-buckets";
@@ -160,6 +161,10 @@ export class LokiStack extends TerraformStack {
     });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
     new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
+    new TerraformOutput(this, "loki_requests", {
+      value: releaseRequests(this.loki.values),
+      description: "CPU (cores) and memory (GiB) the Loki release requests: every pod it runs once, plus the canary on each node",
+    });
 
     if (settings.fluentBit) {
       this.fluentBit = new FluentBit(this, "FluentBit", settings.fluentBit);

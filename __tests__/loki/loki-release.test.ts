@@ -4,6 +4,7 @@ import { LokiStackProps } from "../../lib/loki-stack-props";
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
 import { LokiRelease, lokiValuesYaml } from "../../lib/loki/loki-release";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
+import { defaultLimits, limitsConfig } from "../../lib/loki/sizing";
 import { buildLokiValues, LokiValues } from "../../lib/loki/values";
 import { Json } from "../support/json";
 import { policyDocument, synthPart, synthStack } from "../support/synth";
@@ -187,7 +188,7 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
     expect(values.loki.schemaConfig.configs).toEqual([
       { from: "2024-04-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "loki_index_", period: "24h" } },
     ]);
-    expect(values.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true });
+    expect(values.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ...limitsConfig(defaultLimits(undefined, 744)) });
     expect(values.loki.compactor).toEqual({ retention_enabled: true, delete_request_store: "s3" });
     expect(values.loki.ingester.chunk_encoding).toBe("snappy");
     expect(values.chunksCache.allocatedMemory).toBe(512);

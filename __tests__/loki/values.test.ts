@@ -3,8 +3,9 @@ import { renderRuleFile } from "../../lib/loki/rules/alert-rules";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
 import { LOKI_COMPONENTS, RULES_DIRECTORY, rulerRulesDirName, SCHEMA_START_DATE } from "../../lib/loki/chart";
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
+import { COMPONENT_RESOURCES, defaultLimits, limitsConfig } from "../../lib/loki/sizing";
 import { checkTenant } from "../../lib/loki/tenancy";
-import { buildLokiValues, COMPONENT_RESOURCES, SUPPORT_RESOURCES } from "../../lib/loki/values";
+import { buildLokiValues, SUPPORT_RESOURCES } from "../../lib/loki/values";
 import { checkValuesOverrides, PROTECTED_VALUES } from "../../lib/loki/values-overrides";
 
 const ROLE_ARN = "arn:aws:iam::111122223333:role/loki-prod-eks-1";
@@ -115,7 +116,7 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
   });
 
   test("given defaults, then retention is 744h, applied by the compactor with its delete-request store", () => {
-    expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true });
+    expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ...limitsConfig(defaultLimits(undefined, 744)) });
     expect(v.loki.compactor).toEqual({ retention_enabled: true, delete_request_store: "s3" });
   });
 
@@ -222,10 +223,10 @@ describe("buildLokiValues variations", () => {
 
   test("given values overrides, then they are deep-merged last without dropping the stack's values", () => {
     const v = values({
-      valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { ingestion_rate_mb: 8 } }, querier: { resources: { limits: { memory: "4Gi" } } } },
+      valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { reject_old_samples_max_age: "72h" } }, querier: { resources: { limits: { memory: "4Gi" } } } },
     }) as unknown as Record<string, Record<string, unknown>>;
     expect(v.gateway).toEqual({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
-    expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 8 });
+    expect(v.loki.limits_config).toMatchObject({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 4, reject_old_samples_max_age: "72h" });
     expect(v.querier.resources).toEqual({ requests: COMPONENT_RESOURCES.querier.requests, limits: { cpu: "2", memory: "4Gi" } });
     expect(v.loki.auth_enabled).toBe(false);
   });
@@ -236,7 +237,7 @@ describe("checkValuesOverrides", () => {
     expect(() =>
       checkValuesOverrides({
         gateway: { replicas: 2 },
-        loki: { limits_config: { ingestion_rate_mb: 8 }, storage: { s3: { backoff_config: {} } } },
+        loki: { limits_config: { reject_old_samples_max_age: "72h" }, storage: { s3: { backoff_config: {} } } },
         serviceAccount: { annotations: { "example.com/owner": "sre" }, labels: { team: "sre" } },
         ingester: { zoneAwareReplication: { maxUnavailablePct: 50 } },
       }),

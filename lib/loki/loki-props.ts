@@ -13,6 +13,7 @@ import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
 import { checkRuleFiles } from "./rules/rulefmt";
 import { RuleGroup } from "./rules/rules";
+import { compactorVolumeSize as compactorVolumeFor, resolveSizing, ResolvedSizing, SizingProps, tierPreset, walVolumeSize } from "./sizing";
 import { checkIngesterMemoryLimit, ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./storage-safety";
 import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
 import { checkValuesOverrides } from "./values-overrides";
@@ -102,7 +103,7 @@ export interface LokiReleaseNamesProps {
 }
 
 /** Properties of the Loki release. Setting names match the stack's, so messages name what the user wrote. */
-export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps {
+export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, SizingProps {
   /** Object storage: S3 buckets, or the chart's bundled MinIO. */
   readonly storage: LokiObjectStorage;
   /** Annotations of the service account: the IRSA role ARN, none with Pod Identity. @default {} */
@@ -119,9 +120,9 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps {
   /** Release revisions Helm keeps. @default 10 */
   readonly helmMaxHistory?: number;
 
-  /** Component sizing preset. @default "reference" */
+  /** Component sizing preset; with ingestGbPerDay only "production" (the tiers are production-shaped). @default "reference", or "production" with ingestGbPerDay */
   readonly size?: LokiSize;
-  /** Replica overrides per component, on top of the preset. @default the preset's */
+  /** Replica overrides per component, on top of the preset or the tier (1 to 1000). @default the preset's or the tier's */
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
@@ -135,9 +136,9 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps {
   readonly storageClass?: string;
   /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
   readonly zoneMigrationStage?: ZoneMigrationStage;
-  /** Size of each ingester's WAL volume. @default "10Gi" */
+  /** Size of each ingester's WAL volume. @default "10Gi", or walVolumeSize() of ingestGbPerDay */
   readonly ingesterVolumeSize?: string;
-  /** Size of the compactor's volume. @default "10Gi" */
+  /** Size of the compactor's volume. @default "10Gi", or compactorVolumeSize() of ingestGbPerDay and the retention */
   readonly compactorVolumeSize?: string;
 
   /** How long logs are kept: whole days written in hours. @default "744h" (31 days) */
@@ -174,6 +175,8 @@ export interface ResolvedLokiReleaseProps {
   readonly alertmanagerUrl: string;
   readonly ruleGroups: readonly RuleGroup[];
   readonly valuesOverrides: Readonly<Record<string, unknown>>;
+  /** Declared ingest volume, its tier, component resources and Loki's limits (lib/loki/sizing.ts). */
+  readonly sizing: ResolvedSizing;
 }
 
 /**
@@ -247,14 +250,24 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   const helmMaxHistory = props.helmMaxHistory ?? 10;
   checkInteger(`${prefix}helmMaxHistory`, helmMaxHistory, 1, 100);
 
-  const size = props.size ?? "reference";
+  const size = props.size ?? (props.ingestGbPerDay !== undefined ? "production" : "reference");
   check(size === "reference" || size === "production", `${prefix}size`, size, '"reference" or "production"');
-  const preset = SIZE_PRESETS[size];
+  // A declared ingest volume picks one of Grafana's tiers: replicas, resources, caches, volumes and limits.
+  const sizing = resolveSizing(props, retentionPeriod, prefix);
+  check(
+    sizing.tier === undefined || size === "production",
+    `${prefix}size`,
+    size,
+    `"production" or unset when ${prefix}ingestGbPerDay is set`,
+    'the declared volume picks a production tier; "reference" runs one of each for trying Loki out',
+  );
+  const preset = sizing.tier ? { ...SIZE_PRESETS.production, ...tierPreset(sizing.tier) } : SIZE_PRESETS[size];
   for (const key of Object.keys(props.replicas ?? {})) {
     check((LOKI_COMPONENTS as readonly string[]).includes(key), `${prefix}replicas.${key}`, key, `one of ${LOKI_COMPONENTS.join(", ")}`);
   }
   const replicas = { ...preset.replicas, ...props.replicas };
-  for (const component of LOKI_COMPONENTS) checkInteger(`${prefix}replicas.${component}`, replicas[component], 1, 100);
+  // Up to 1000: Grafana's largest tier runs 250 queriers.
+  for (const component of LOKI_COMPONENTS) checkInteger(`${prefix}replicas.${component}`, replicas[component], 1, 1000);
   check(
     replicas.compactor === 1,
     `${prefix}replicas.compactor`,
@@ -302,9 +315,9 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
       "the migration moves to zone-aware ingesters",
     );
   }
-  const ingesterVolumeSize = props.ingesterVolumeSize ?? "10Gi";
+  const ingesterVolumeSize = props.ingesterVolumeSize ?? walVolumeSize(sizing.ingestGbPerDay, replicationFactor, replicas.ingester);
   checkQuantity(`${prefix}ingesterVolumeSize`, ingesterVolumeSize);
-  const compactorVolumeSize = props.compactorVolumeSize ?? "10Gi";
+  const compactorVolumeSize = props.compactorVolumeSize ?? compactorVolumeFor(sizing.ingestGbPerDay, retentionDays);
   checkQuantity(`${prefix}compactorVolumeSize`, compactorVolumeSize);
 
   const alertmanagerUrl = props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL;
@@ -344,5 +357,6 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
     alertmanagerUrl,
     ruleGroups,
     valuesOverrides,
+    sizing,
   };
 }

@@ -1,6 +1,7 @@
 import { isPlainObject } from "../core/deep-merge";
 import { ConfigError } from "../core/validation";
 import { LOKI_COMPONENTS } from "./chart";
+import { LIMIT_KEYS } from "./sizing";
 
 /** A chart value the stack derives from one setting, and what to do instead of overriding it. */
 export interface ProtectedValue {
@@ -50,6 +51,14 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["loki", "structuredConfig", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
   { path: ["minio", "persistence", "storageClass"], instead: use("storageClass") },
   ...LOKI_COMPONENTS.map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
+  // The typed limits (lib/loki/sizing.ts). Component resources stay overridable: the reported totals read the final values.
+  ...Object.entries(LIMIT_KEYS).flatMap(([setting, key]) => [
+    { path: ["loki", "limits_config", key], instead: use(`limits.${setting}`) },
+    { path: ["loki", "structuredConfig", "limits_config", key], instead: use(`limits.${setting}`) },
+  ]),
+  { path: ["loki", "runtimeConfig", "overrides"], instead: use("tenantLimits") },
+  { path: ["loki", "server", "http_server_write_timeout"], instead: use("limits.queryTimeoutSeconds") },
+  { path: ["loki", "server", "http_server_read_timeout"], instead: use("limits.queryTimeoutSeconds") },
   ...["backend", "read", "write", "singleBinary"].map((key) => ({ path: [key, "replicas"], instead: DISTRIBUTED_ONLY })),
 ];
 
