@@ -44,7 +44,7 @@ describe("resolveLokiStackProps defaults", () => {
       identity: "irsa",
       createOidcProvider: false,
       allowDestroy: false,
-      noncurrentVersionExpirationDays: 30,
+      noncurrentVersionExpirationDays: 7,
       abortIncompleteMultipartUploadDays: 7,
     });
   });
@@ -62,13 +62,29 @@ describe("resolveLokiStackProps defaults", () => {
     expect(loki.zoneAwareReplication).toBe(false);
   });
 
+  test("given no storage class, then the stack creates a gp3 class on the EBS CSI add-on, and the release's claims name it", () => {
+    expect(s.storageClass).toEqual({ name: "loki-gp3", ebsProvisioner: "ebs.csi.aws.com", clusterName: "prod-eks" });
+    expect(loki.storageClass).toBe("loki-gp3");
+    expect(resolve({ namespace: "logging" }).lokiResolved.storageClass).toBe("logging-gp3");
+  });
+
+  test("given an existing storage class, then the stack creates none and the release's claims name that one", () => {
+    const named = resolve({ storageClass: "gp2" });
+    expect(named.storageClass).toBeUndefined();
+    expect(named.lokiResolved.storageClass).toBe("gp2");
+  });
+
+  test("given EKS Auto Mode's provisioner, then the created class uses it", () => {
+    expect(resolve({ ebsProvisioner: "ebs.csi.eks.amazonaws.com" }).storageClass?.ebsProvisioner).toBe("ebs.csi.eks.amazonaws.com");
+  });
+
   test("given no backend, then state stays local", () => {
     expect(s.backend).toBeUndefined();
   });
 });
 
 describe("resolveLokiStackProps choices", () => {
-  test("given size production, then Grafana's AWS guide numbers with RF 3 and zone-aware ingesters", () => {
+  test("given size production, then Grafana's AWS guide numbers with RF 3 and no zone awareness", () => {
     const s = resolve({ size: "production" }).lokiResolved;
     expect(s.replicas).toEqual({
       distributor: 3,
@@ -81,7 +97,7 @@ describe("resolveLokiStackProps choices", () => {
       ruler: 1,
     });
     expect(s.replicationFactor).toBe(3);
-    expect(s.zoneAwareReplication).toBe(true);
+    expect(s.zoneAwareReplication).toBe(false);
   });
 
   test("given a tenant, then auth turns on and that tenant is used", () => {
@@ -158,6 +174,17 @@ describe("resolveLokiStackProps validation", () => {
     ["a volume size without a unit form", { ingesterVolumeSize: "ten gigs" }, "ingesterVolumeSize", /Kubernetes quantity/],
     ["a backend bucket name with capitals", { backend: { bucket: "TF_State" } }, "backend.bucket", /S3 bucket name/],
     ["Pod Identity with an OIDC provider to create", { identity: "pod-identity", createOidcProvider: true }, "createOidcProvider", /Pod Identity/],
+    ["an EBS provisioner with a named storage class", { storageClass: "gp2", ebsProvisioner: "ebs.csi.aws.com" }, "ebsProvisioner", /unset when storageClass names an existing class/],
+    ["an EBS provisioner that is not one", { ebsProvisioner: "kubernetes.io/aws-ebs" as never }, "ebsProvisioner", /"ebs.csi.aws.com" or "ebs.csi.eks.amazonaws.com"/],
+    ["a storage class with capitals", { storageClass: "GP3" }, "storageClass", /DNS-1123 subdomain/],
+    ["a zone migration stage that does not exist", { size: "production", zoneAwareReplication: true, zoneMigrationStage: "finish" as never }, "zoneMigrationStage", /"start", "writes", "reads", "exclude-default-zone"/],
+    ["a zone migration without zone awareness", { size: "production", zoneMigrationStage: "start" }, "zoneMigrationStage", /unset while zoneAwareReplication is false/],
+    ["an override of the derived WAL replay ceiling", { valuesOverrides: { loki: { ingester: { wal: { replay_memory_ceiling: "8GB" } } } } }, "valuesOverrides.loki.ingester.wal.replay_memory_ceiling", /unset/],
+    ["an override that turns flush on shutdown off", { valuesOverrides: { loki: { ingester: { wal: { flush_on_shutdown: false } } } } }, "valuesOverrides.loki.ingester.wal.flush_on_shutdown", /unset/],
+    ["an override of the rollout-operator", { valuesOverrides: { rollout_operator: { enabled: false } } }, "valuesOverrides.rollout_operator.enabled", /unset/],
+    ["an override of the zone migration values", { valuesOverrides: { ingester: { zoneAwareReplication: { migration: { enabled: true } } } } }, "valuesOverrides.ingester.zoneAwareReplication.migration", /unset/],
+    ["an ingester memory limit that is no byte quantity", { valuesOverrides: { ingester: { resources: { limits: { memory: "lots" } } } } }, "ingester memory limit (ingester.resources.limits.memory)", /whole-byte Kubernetes quantity/],
+    ["an override of MinIO's storage class", { storage: "minio", valuesOverrides: { minio: { persistence: { storageClass: "gp2" } } } }, "valuesOverrides.minio.persistence.storageClass", /unset/],
   ];
 
   test.each(cases)("fails on %s", (_name, props, setting, expected) => {

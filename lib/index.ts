@@ -17,6 +17,7 @@ export type {
 
 // Shared building blocks.
 export { ConfigError } from "./core/validation";
+export { canonicalQuantity, quantityBytes } from "./core/quantity";
 export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
 
 // Storage.
@@ -24,6 +25,11 @@ export { LogBucket } from "./storage/log-bucket";
 export type { LogBucketProps } from "./storage/log-bucket";
 export { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS, resolveLogBucketsProps } from "./storage/log-buckets";
 export type { BucketEncryption, LogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+export { defaultNoncurrentVersionExpirationDays, NONCURRENT_SHARE_OF_RETENTION, versioningStorageMultiplier } from "./storage/versioning-cost";
+
+// Volumes.
+export { EBS_CSI_README_SECTION, EBS_PROVISIONERS, LokiStorageClass, lokiStorageClassName, resolveLokiStorageClassProps } from "./volumes/storage-class";
+export type { EbsProvisioner, LokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
 
 // Identity.
 export { EksCluster } from "./identity/eks-cluster";
@@ -43,6 +49,39 @@ export type { LokiObjectStorage, LokiReleaseProps, LokiSize, ResolvedLokiRelease
 export { LokiRelease } from "./loki/loki-release";
 export { buildLokiValues } from "./loki/values";
 export type { LokiValues } from "./loki/values";
+export {
+  COMPONENT_RESOURCES,
+  defaultLimits,
+  INGEST_TIERS,
+  MAX_INGEST_GB_PER_DAY,
+  RECOVERY_WINDOW_HOURS,
+  resolveSizing,
+  tierFor,
+} from "./loki/sizing";
+export type {
+  ComponentResourceOverride,
+  ContainerResources,
+  IngestTier,
+  LokiLimits,
+  ResolvedLokiLimits,
+  ResolvedSizing,
+  SizingProps,
+  TierSpec,
+} from "./loki/sizing";
+export { releaseRequests } from "./loki/release-requests";
+export type { ReleaseRequests, RequestTotals } from "./loki/release-requests";
+export {
+  checkIngesterMemoryLimit,
+  REPLAY_MEMORY_SHARE,
+  rolloutAndClaimValues,
+  walSafety,
+  withWalSafety,
+  ZONE_MIGRATION_STAGES,
+  zoneMigrationValues,
+} from "./loki/storage-safety";
+export type { RolloutAndClaimInputs, StorageSafetyValues, WalSafety, WalValues, ZoneMigrationStage, ZoneMigrationValues } from "./loki/storage-safety";
+export { DATA_CLAIM_NAME, IN_PLACE_RUNBOOK, INGESTER_ZONES, InPlaceGuard, inPlaceChecks, statefulSetNames } from "./loki/in-place-guard";
+export type { DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
 export { lokiMonitoringValues, resolveLokiMonitoring } from "./loki/monitoring-values";
 export type { LokiMonitoringProps, LokiMonitoringValues, ResolvedLokiMonitoring } from "./loki/monitoring-values";
 export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
@@ -56,11 +95,13 @@ export type { RuleFileProblem } from "./loki/rules/rulefmt";
 export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
 export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
 export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
-export { buildFluentBitConfig, renderFluentBitConfig } from "./fluent-bit/config";
+export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
+export { MERGED_LOG_KEY, REMOVED_KEYS, storedLine } from "./fluent-bit/lines";
+export type { LineShape, SampleLine } from "./fluent-bit/lines";
 export type { FluentBitConfig } from "./fluent-bit/config";
 
 // Grafana.
-export { LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
+export { GRAFANA_TIMEOUT_MARGIN_SECONDS, grafanaTimeoutSeconds, LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
 export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";
 
 // Monitoring.

@@ -1,4 +1,4 @@
-import { check, checkBucketName, checkRegion, ConfigError } from "./core/validation";
+import { check, checkBucketName, checkDnsLabel, checkRegion, ConfigError } from "./core/validation";
 import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasourceProps } from "./grafana/loki-datasource";
 import { FLUENT_BIT_METRICS_PATH } from "./fluent-bit/config";
 import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
@@ -8,10 +8,14 @@ import { LokiComponent } from "./loki/chart";
 import { LokiObjectStorage, LokiReleaseProps, LokiSize, resolveLokiNames, resolveLokiReleaseProps, resolveRetention, ResolvedLokiReleaseProps } from "./loki/loki-props";
 import { Names } from "./loki/names";
 import { RuleGroup } from "./loki/rules/rules";
+import { ComponentResourceOverride, LokiLimits } from "./loki/sizing";
 import { resolveTenancy, Tenancy } from "./loki/tenancy";
+import { ZoneMigrationStage } from "./loki/storage-safety";
 import { MonitoringOptions, PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
 import { resolveMonitoringStack, stackAlertmanagerUrl, stackGrafanaNamespace } from "./monitoring/stack";
 import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
+import { EbsProvisioner, lokiStorageClassName, resolveLokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
 
 /** Default region, as in the reference deployment. */
 export const DEFAULT_REGION = "ap-northeast-1";
@@ -92,7 +96,7 @@ export interface LokiStackProps {
   readonly encryption?: BucketEncryption;
   /** Existing KMS key for SSE-KMS; without it a key is created (S3 mode). @default a new key */
   readonly kmsKeyArn?: string;
-  /** Days before noncurrent object versions expire (S3 mode). @default 30 */
+  /** Days before noncurrent object versions (deleted chunks) expire (S3 mode). @default a quarter of the retention days, rounded down (7 at 31 days) */
   readonly noncurrentVersionExpirationDays?: number;
   /** Days before incomplete multipart uploads are aborted (S3 mode). @default 7 */
   readonly abortIncompleteMultipartUploadDays?: number;
@@ -115,24 +119,42 @@ export interface LokiStackProps {
   /** Release revisions Helm keeps. @default 10 */
   readonly helmMaxHistory?: number;
 
-  /** Component sizing preset. @default "reference" */
+  /** Component sizing preset; with ingestGbPerDay only "production" (the tiers are production-shaped). @default "reference", or "production" with ingestGbPerDay */
   readonly size?: LokiSize;
-  /** Replica overrides per component, on top of the preset. @default the preset's */
+  /** Replica overrides per component, on top of the preset or the tier (1 to 1000). @default the preset's or the tier's */
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
-  /** Spread ingesters over three zones. @default false (reference) or true (production) */
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
   readonly zoneAwareReplication?: boolean;
   /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
   readonly chunksCacheMemoryMb?: number;
   /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
   readonly resultsCacheMemoryMb?: number;
-  /** Storage class of the ingester and compactor volumes. @default the cluster's default class */
+  /** An existing storage class for every Loki volume (ingester WAL, compactor, MinIO) instead of the one the stack creates. @default a created gp3 class, "<namespace>-gp3" */
   readonly storageClass?: string;
-  /** Size of each ingester's WAL volume. @default "10Gi" */
+  /** CSI provisioner of the created gp3 class: the EBS CSI add-on, or EKS Auto Mode's built-in one. Unset with storageClass. @default "ebs.csi.aws.com" */
+  readonly ebsProvisioner?: EbsProvisioner;
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
+  /** Size of each ingester's WAL volume. @default "10Gi", or walVolumeSize() of ingestGbPerDay */
   readonly ingesterVolumeSize?: string;
-  /** Size of the compactor's volume. @default "10Gi" */
+  /** Size of the compactor's volume. @default "10Gi", or compactorVolumeSize() of ingestGbPerDay and the retention */
   readonly compactorVolumeSize?: string;
+
+  // Sizing by ingest volume and Loki's limits (lib/loki/sizing.ts, SizingProps).
+  /**
+   * Expected ingest in GB per day (1 to 100000). Selects a tier of Grafana's sizing guide: replicas, requests and
+   * limits, caches, WAL and compactor volumes, and the default limits. `size` must then be unset or "production".
+   * @default none: the size preset decides, and the limits are Loki's defaults
+   */
+  readonly ingestGbPerDay?: number;
+  /** Requests and limits per component, over the tier's or the preset's. @default the tier's, else COMPONENT_RESOURCES */
+  readonly componentResources?: Readonly<Partial<Record<LokiComponent, ComponentResourceOverride>>>;
+  /** Loki's tenant limits (`loki.limits_config`); the Grafana data source's timeout follows queryTimeoutSeconds. @default defaultLimits(ingestGbPerDay, retention) */
+  readonly limits?: LokiLimits;
+  /** Per-tenant overrides of the limits, in `loki.runtimeConfig` (reloaded without a restart). @default {} */
+  readonly tenantLimits?: Readonly<Record<string, LokiLimits>>;
 
   /** Turn on multi-tenancy; requires a tenant. @default true when a tenant is set, else false */
   readonly authEnabled?: boolean;
@@ -188,6 +210,8 @@ export interface LokiStackSettings {
   readonly loki: Omit<LokiReleaseProps, "storage" | "serviceAccountAnnotations" | "dependsOn">;
   /** The Loki release's props resolved against the configured bucket names. */
   readonly lokiResolved: ResolvedLokiReleaseProps;
+  /** The gp3 class the stack creates for every Loki volume; absent when `storageClass` names an existing class. */
+  readonly storageClass?: ResolvedLokiStorageClassProps;
   /** The agent's props; absent when `fluentBit.enabled` is false. */
   readonly fluentBit?: ResolvedFluentBitProps;
   /** The data source's props; absent when `grafana.enabled` is false. */
@@ -221,10 +245,12 @@ function defaultBucketName(clusterName: string, suffix: string): string {
  * setting names the user wrote, and checks the rules that span parts:
  * - a tenant needs auth (tenancy),
  * - S3-only props are refused with MinIO,
- * - the chunks bucket's backstop expiration outlives the retention,
+ * - the chunks bucket's backstop expiration outlives the retention, and noncurrent versions expire after a quarter of it,
+ * - the created storage class (its name from the namespace) or an existing one, never both,
  * - the Fluent Bit namespace differs from Loki's;
- * and derives the defaults that span parts from the monitoring stack: the Alertmanager URL, Grafana's sidecar
- * namespace, and what the Loki chart and the platform monitoring install there.
+ * hands the data source Loki's resolved query timeout, which its own timeout derives from; and derives the defaults
+ * that span parts from the monitoring stack: the Alertmanager URL, Grafana's sidecar namespace, and what the Loki
+ * chart and the platform monitoring install there.
  * Throws a ConfigError on the first bad setting, before any resource exists.
  * @param stackId the stack's construct ID, used for the default state key
  */
@@ -277,13 +303,15 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     lokiStorage = { mode: "minio" };
   } else {
     const chunksExpirationDays = props.chunksExpirationDays ?? retentionDays + 30;
+    // Versioning keeps every chunk the compactor deletes for this long: at most 1.25x the storage by default.
+    const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? defaultNoncurrentVersionExpirationDays(retentionDays);
     const buckets: LogBucketsProps = {
       chunksBucketName: props.chunksBucketName ?? defaultBucketName(clusterName, "loki-chunks"),
       rulerBucketName: props.singleBucket ? props.rulerBucketName : (props.rulerBucketName ?? defaultBucketName(clusterName, "loki-ruler")),
       singleBucket: props.singleBucket,
       encryption: props.encryption,
       kmsKeyArn: props.kmsKeyArn,
-      noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+      noncurrentVersionExpirationDays,
       abortIncompleteMultipartUploadDays: props.abortIncompleteMultipartUploadDays,
       chunksExpirationDays,
       allowDestroy: props.allowDestroy,
@@ -334,19 +362,16 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     "the agent skips every log of its own namespace, so Loki's logs would be lost, and each namespace is created once",
   );
 
+  // Grafana's namespace goes to the data source and to the dashboards of the monitoring part and the Loki chart:
+  // checked here, under the setting the user wrote, before the monitoring part takes it.
   const { enabled: grafanaEnabled = true, namespace: grafanaNamespace = stackGrafanaNamespace(monitoringStack) } = props.grafana ?? {};
-  const grafanaProps: LokiDatasourceProps = {
-    namespace: grafanaNamespace,
-    // Through the gateway: it also routes the ruler's rules and alerts APIs, which Grafana's rules view reads.
-    loki: { queryUrl: names.gatewayUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
-  };
-  const grafana = resolveLokiDatasourceProps(grafanaProps, "grafana.");
+  checkDnsLabel("grafana.namespace", grafanaNamespace);
 
   const monitoringProps: PlatformMonitoringProps = {
     ...props.monitoring,
     // The dashboards go to Grafana's namespace, which may not exist without Grafana.
     dashboards: props.monitoring?.dashboards ?? grafanaEnabled,
-    grafanaNamespace: grafana.namespace,
+    grafanaNamespace,
     loki: { namespace: names.namespace, fullname: names.fullname },
     fluentBit: fluentBitEnabled
       ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: FLUENT_BIT_METRICS_PATH }
@@ -370,9 +395,15 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     zoneAwareReplication: props.zoneAwareReplication,
     chunksCacheMemoryMb: props.chunksCacheMemoryMb,
     resultsCacheMemoryMb: props.resultsCacheMemoryMb,
-    storageClass: props.storageClass,
+    // Every claim names a class: the existing one, or the one the stack creates.
+    storageClass: props.storageClass ?? lokiStorageClassName(names.namespace),
+    zoneMigrationStage: props.zoneMigrationStage,
     ingesterVolumeSize: props.ingesterVolumeSize,
     compactorVolumeSize: props.compactorVolumeSize,
+    ingestGbPerDay: props.ingestGbPerDay,
+    componentResources: props.componentResources,
+    limits: props.limits,
+    tenantLimits: props.tenantLimits,
     retentionPeriod: props.retentionPeriod,
     alertmanagerUrl,
     ruleGroups: props.ruleGroups,
@@ -389,6 +420,27 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
   };
   const lokiResolved = resolveLokiReleaseProps({ ...loki, storage: lokiStorage });
 
+  check(
+    props.storageClass === undefined || props.ebsProvisioner === undefined,
+    "ebsProvisioner",
+    props.ebsProvisioner,
+    "unset when storageClass names an existing class",
+    "the provisioner only applies to the class the stack creates",
+  );
+  const storageClass =
+    props.storageClass === undefined
+      ? resolveLokiStorageClassProps({ name: lokiStorageClassName(names.namespace), ebsProvisioner: props.ebsProvisioner, clusterName })
+      : undefined;
+
+  const grafanaProps: LokiDatasourceProps = {
+    namespace: grafanaNamespace,
+    // Through the gateway: it also routes the ruler's rules and alerts APIs, which Grafana's rules view reads.
+    loki: { queryUrl: names.gatewayUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
+    // Grafana waits at least as long as Loki's query timeout: one setting, limits.queryTimeoutSeconds.
+    queryTimeoutSeconds: lokiResolved.sizing.limits.queryTimeoutSeconds,
+  };
+  const grafana = resolveLokiDatasourceProps(grafanaProps, "grafana.");
+
   return {
     clusterName,
     region,
@@ -400,6 +452,7 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     storage,
     loki,
     lokiResolved,
+    storageClass,
     fluentBit: fluentBitEnabled ? fluentBit : undefined,
     grafana: grafanaEnabled ? grafana : undefined,
     monitoring,

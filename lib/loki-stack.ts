@@ -9,10 +9,12 @@ import { EksCluster } from "./identity/eks-cluster";
 import { LokiRole } from "./identity/loki-role";
 import { LokiRelease } from "./loki/loki-release";
 import { Names } from "./loki/names";
+import { releaseRequests } from "./loki/release-requests";
 import { Tenancy } from "./loki/tenancy";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps } from "./loki-stack-props";
 import { PlatformMonitoring } from "./monitoring/monitoring";
 import { LogBuckets } from "./storage/log-buckets";
+import { LokiStorageClass } from "./volumes/storage-class";
 
 /**
  * The Terraform addresses that hold state, pinned here and nowhere else: construct path inside the stack, and the
@@ -34,6 +36,12 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "Loki/Resource": "loki",
   /** `kubernetes_config_map_v1.loki_grafana_datasource` */
   "GrafanaDatasource/Resource": "loki_grafana_datasource",
+  /** `kubernetes_storage_class_v1.loki_gp3`: a new address would delete the class every Loki claim names. */
+  "StorageClass/Resource": "loki_gp3",
+  /** `data.kubernetes_resources.loki_ebs_csi_driver`: the EBS CSI driver check. */
+  "StorageClass/Driver": "loki_ebs_csi_driver",
+  /** `data.kubernetes_resources.loki_statefulsets`: the release's StatefulSets, read by the in-place guard. */
+  "Loki/InPlaceGuard/StatefulSets": "loki_statefulsets",
   /** `kubernetes_manifest.fluent_bit_pod_monitor` */
   "Monitoring/FluentBitPodMonitor": "fluent_bit_pod_monitor",
   /** `kubernetes_manifest.loki_platform_rules` */
@@ -62,7 +70,7 @@ interface KubeAccess {
 }
 
 /**
- * The whole Loki-on-EKS platform in one stack: S3 storage, the IAM role Loki assumes,
+ * The whole Loki-on-EKS platform in one stack: S3 storage, the IAM role Loki assumes, the gp3 StorageClass,
  * the Loki Helm release, the Fluent Bit agent, the Grafana data source and the platform's own monitoring.
  * Providers and the backend live here and nowhere else.
  */
@@ -79,7 +87,9 @@ export class LokiStack extends TerraformStack {
   public readonly buckets?: LogBuckets;
   /** The role Loki assumes (S3 mode only). */
   public readonly role?: LokiRole;
-  /** The Loki Helm release. */
+  /** The gp3 StorageClass every Loki claim names; absent when `storageClass` names an existing class. */
+  public readonly storageClass?: LokiStorageClass;
+  /** The Loki Helm release, with the plan-time guard of changes Kubernetes cannot apply in place (`loki.guard`). */
   public readonly loki: LokiRelease;
   /** The Fluent Bit agent; absent when `fluentBit.enabled` is false. */
   public readonly fluentBit?: FluentBit;
@@ -133,6 +143,11 @@ export class LokiStack extends TerraformStack {
       }
     }
 
+    // The gp3 class every Loki claim names, unless storageClass names an existing one; the release waits for it.
+    if (settings.storageClass) {
+      this.storageClass = new LokiStorageClass(this, "StorageClass", settings.storageClass);
+    }
+
     const { buckets, role } = this;
     this.loki = new LokiRelease(this, "Loki", {
       ...settings.loki,
@@ -147,10 +162,18 @@ export class LokiStack extends TerraformStack {
         : { mode: "minio" },
       serviceAccountAnnotations: role?.serviceAccountAnnotations,
       // Every role and bucket resource first: the Pod Identity webhook only serves pods created after their association.
-      dependsOn: [role, buckets].flatMap((c) => (c ? c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource) : [])),
+      // Then the storage class, so no claim waits for a class that is not there yet.
+      dependsOn: [
+        ...[role, buckets].flatMap((c) => (c ? c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource) : [])),
+        ...(this.storageClass ? [this.storageClass.resource] : []),
+      ],
     });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
     new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL (the query-frontend), inside the cluster; Grafana's data source goes through the gateway" });
+    new TerraformOutput(this, "loki_requests", {
+      value: releaseRequests(this.loki.values),
+      description: "CPU (cores) and memory (GiB) the Loki release requests: every pod it runs once, plus the canary on each node",
+    });
 
     if (settings.fluentBit) {
       this.fluentBit = new FluentBit(this, "FluentBit", settings.fluentBit);

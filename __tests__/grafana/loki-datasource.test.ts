@@ -3,18 +3,23 @@ import { parse } from "yaml";
 import {
   DATASOURCE_FILE_NAME,
   DatasourceProvisioning,
+  GRAFANA_TIMEOUT_MARGIN_SECONDS,
   LokiDatasource,
   LokiDatasourceProps,
   lokiDatasourceProvisioning,
   TENANT_HEADER,
 } from "../../lib/grafana/loki-datasource";
 import { LokiStackProps } from "../../lib/loki-stack-props";
+import { DEFAULT_QUERY_TIMEOUT_SECONDS } from "../../lib/loki/sizing";
 import { Json } from "../support/json";
 import { synthPart, synthStack } from "../support/synth";
 import { queryTarget as target } from "../support/targets";
 
+/** Loki's default query timeout, as the stack hands it over. */
+const QUERY_TIMEOUT = DEFAULT_QUERY_TIMEOUT_SECONDS;
+
 /** Synthesizes the construct alone and returns the JSON, the raw text and the parsed provisioning file. */
-function synth(props: LokiDatasourceProps = { loki: target() }): { json: Json; synthesized: string; provisioning: DatasourceProvisioning } {
+function synth(props: LokiDatasourceProps = { loki: target(), queryTimeoutSeconds: QUERY_TIMEOUT }): { json: Json; synthesized: string; provisioning: DatasourceProvisioning } {
   const synthesized = synthPart((scope) => {
     new LokiDatasource(scope, "GrafanaDatasource", props);
   });
@@ -52,7 +57,7 @@ describe("LokiDatasource defaults", () => {
 
   test("given auth off (the default), then no tenant header and no secure data are sent", () => {
     const [datasource] = provisioning.datasources;
-    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: 60, manageAlerts: true });
+    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: DEFAULT_QUERY_TIMEOUT_SECONDS + GRAFANA_TIMEOUT_MARGIN_SECONDS, manageAlerts: true });
     expect(datasource).not.toHaveProperty("secureJsonData");
     expect(configMap.data[DATASOURCE_FILE_NAME]).not.toMatch(/httpHeader|X-Scope-OrgID|fake/);
   });
@@ -60,7 +65,7 @@ describe("LokiDatasource defaults", () => {
 
 describe("LokiDatasource with another release, namespace and tenant", () => {
   const loki = target("logs", "observability", "team-a");
-  const { synthesized, provisioning } = synth({ namespace: "grafana", loki });
+  const { synthesized, provisioning } = synth({ namespace: "grafana", loki, queryTimeoutSeconds: QUERY_TIMEOUT });
   const [datasource] = provisioning.datasources;
 
   test("given a tenant, then the tenant header carries the tenant the agents write under", () => {
@@ -85,13 +90,21 @@ describe("LokiDatasource with another release, namespace and tenant", () => {
 
 describe("lokiDatasourceProvisioning", () => {
   test("given a tenant, then the header names that tenant", () => {
-    const [datasource] = lokiDatasourceProvisioning(target("loki", "loki", "platform")).datasources;
+    const [datasource] = lokiDatasourceProvisioning(target("loki", "loki", "platform"), QUERY_TIMEOUT).datasources;
     expect(datasource.jsonData.httpHeaderName1).toBe("X-Scope-OrgID");
     expect(datasource.secureJsonData).toEqual({ httpHeaderValue1: "platform" });
   });
 
+  test("given Loki's query timeout, then Grafana waits the margin longer, never less", () => {
+    for (const seconds of [10, 300, 900, 3600]) {
+      const [datasource] = lokiDatasourceProvisioning(target(), seconds).datasources;
+      expect(datasource.jsonData.timeout).toBe(seconds + GRAFANA_TIMEOUT_MARGIN_SECONDS);
+      expect(datasource.jsonData.timeout).toBeGreaterThanOrEqual(seconds);
+    }
+  });
+
   test("given a release whose fullname exceeds 40 characters, then the UID is cut to Grafana's limit", () => {
-    expect(lokiDatasourceProvisioning(target("a".repeat(50))).datasources[0].uid).toBe("a".repeat(40));
+    expect(lokiDatasourceProvisioning(target("a".repeat(50)), QUERY_TIMEOUT).datasources[0].uid).toBe("a".repeat(40));
   });
 });
 
@@ -106,6 +119,12 @@ describe("LokiStack wiring of the data source", () => {
     });
   });
 
+  test("given limits.queryTimeoutSeconds, then the stack hands it to the data source, which waits at least as long", () => {
+    const { stack } = synthStack({ ...base, limits: { queryTimeoutSeconds: 900 } });
+    expect(stack.settings.grafana?.queryTimeoutSeconds).toBe(900);
+    expect(stack.grafanaDatasource?.provisioning.datasources[0].jsonData.timeout).toBeGreaterThanOrEqual(900);
+  });
+
   test("given grafana disabled, then no data source and no ConfigMap are created", () => {
     const { stack, json } = synthStack({ ...base, grafana: { enabled: false } });
     expect(stack.grafanaDatasource).toBeUndefined();
@@ -116,9 +135,11 @@ describe("LokiStack wiring of the data source", () => {
 
 describe("LokiDatasource validation", () => {
   test.each<[LokiDatasourceProps, RegExp]>([
-    [{ namespace: "Grafana", loki: target() }, /^namespace must be a DNS-1123 label/],
-    [{ loki: { ...target(), queryUrl: "loki:3100" } }, /^loki\.queryUrl must be an http\(s\) URL/],
-    [{ loki: { ...target(), fullname: "" } }, /^loki\.fullname must be the Loki release's fullname/],
+    [{ namespace: "Grafana", loki: target(), queryTimeoutSeconds: QUERY_TIMEOUT }, /^namespace must be a DNS-1123 label/],
+    [{ loki: { ...target(), queryUrl: "loki:3100" }, queryTimeoutSeconds: QUERY_TIMEOUT }, /^loki\.queryUrl must be an http\(s\) URL/],
+    [{ loki: { ...target(), fullname: "" }, queryTimeoutSeconds: QUERY_TIMEOUT }, /^loki\.fullname must be the Loki release's fullname/],
+    [{ loki: target(), queryTimeoutSeconds: 0 }, /^queryTimeoutSeconds must be a whole number from 1/],
+    [{ loki: target(), queryTimeoutSeconds: 1.5 }, /^queryTimeoutSeconds must be a whole number from 1/],
   ])("fails on its own with %j", (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });

@@ -4,6 +4,7 @@ import { LokiStackProps } from "../../lib/loki-stack-props";
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
 import { LokiRelease, lokiValuesYaml } from "../../lib/loki/loki-release";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
+import { defaultLimits, limitsConfig } from "../../lib/loki/sizing";
 import { buildLokiValues, LokiValues } from "../../lib/loki/values";
 import { Json } from "../support/json";
 import { policyDocument, synthPart, synthStack } from "../support/synth";
@@ -187,13 +188,13 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
     expect(values.loki.schemaConfig.configs).toEqual([
       { from: "2024-04-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "loki_index_", period: "24h" } },
     ]);
-    expect(values.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true });
+    expect(values.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ...limitsConfig(defaultLimits(undefined, 744)) });
     expect(values.loki.compactor).toEqual({ retention_enabled: true, delete_request_store: "s3" });
-    expect(values.loki.ingester).toEqual({ chunk_encoding: "snappy" });
+    expect(values.loki.ingester.chunk_encoding).toBe("snappy");
     expect(values.chunksCache.allocatedMemory).toBe(512);
     expect(values.resultsCache.allocatedMemory).toBe(128);
-    expect(values.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
-    expect(values.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+    expect(values.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
+    expect(values.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
   });
 
   test("given S3 with SSE-S3, then no sse values are set", () => {
@@ -215,7 +216,7 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
 describe("LokiRelease in a production-size stack with SSE-KMS", () => {
   const { values } = synthLokiStack({ size: "production", kmsKeyArn: KMS_ARN });
 
-  test("given the production size, then Grafana's AWS guide replicas, RF 3 and zone-aware ingesters", () => {
+  test("given the production size, then Grafana's AWS guide replicas, RF 3 and no zone awareness", () => {
     expect(values.ingester.replicas).toBe(3);
     expect(values.querier.replicas).toBe(3);
     expect(values.distributor.replicas).toBe(3);
@@ -225,7 +226,7 @@ describe("LokiRelease in a production-size stack with SSE-KMS", () => {
     expect(values.compactor.replicas).toBe(1);
     expect(values.ruler.replicas).toBe(1);
     expect(values.loki.commonConfig.replication_factor).toBe(3);
-    expect(values.ingester.zoneAwareReplication.enabled).toBe(true);
+    expect(values.ingester.zoneAwareReplication.enabled).toBe(false);
     expect(values.chunksCache.allocatedMemory).toBe(2048);
   });
 
@@ -256,7 +257,7 @@ describe("LokiRelease with MinIO", () => {
     expect(values.loki.storage).toEqual({ type: "s3" });
     expect(values.serviceAccount.annotations).toEqual({});
     expect(Object.keys(json.resource).filter((type) => type !== "helm_release" && !type.startsWith("kubernetes_"))).toEqual([]);
-    expect(Object.keys(json.data ?? {})).toEqual([]);
+    expect(Object.keys(json.data ?? {}).filter((type) => !type.startsWith("kubernetes_"))).toEqual([]);
   });
 });
 

@@ -3,8 +3,9 @@ import { renderRuleFile } from "../../lib/loki/rules/alert-rules";
 import { EXAMPLE_RULE_GROUPS } from "../../lib/loki/rules/rules";
 import { LOKI_COMPONENTS, RULES_DIRECTORY, rulerRulesDirName, SCHEMA_START_DATE } from "../../lib/loki/chart";
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
+import { COMPONENT_RESOURCES, defaultLimits, limitsConfig } from "../../lib/loki/sizing";
 import { checkTenant } from "../../lib/loki/tenancy";
-import { buildLokiValues, COMPONENT_RESOURCES, SUPPORT_RESOURCES } from "../../lib/loki/values";
+import { buildLokiValues, SUPPORT_RESOURCES } from "../../lib/loki/values";
 import { checkValuesOverrides, PROTECTED_VALUES } from "../../lib/loki/values-overrides";
 
 const ROLE_ARN = "arn:aws:iam::111122223333:role/loki-prod-eks-1";
@@ -115,17 +116,17 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
   });
 
   test("given defaults, then retention is 744h, applied by the compactor with its delete-request store", () => {
-    expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true });
+    expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ...limitsConfig(defaultLimits(undefined, 744)) });
     expect(v.loki.compactor).toEqual({ retention_enabled: true, delete_request_store: "s3" });
   });
 
   test("given defaults, then chunks are snappy-encoded", () => {
-    expect(v.loki.ingester).toEqual({ chunk_encoding: "snappy" });
+    expect(v.loki.ingester.chunk_encoding).toBe("snappy");
   });
 });
 
 describe("buildLokiValues variations", () => {
-  test("given the production size, then the replicas follow Grafana's AWS guide with RF 3 and zone-aware ingesters", () => {
+  test("given the production size, then the replicas follow Grafana's AWS guide with RF 3 and no zone awareness", () => {
     const v = values({ size: "production" });
     expect(LOKI_COMPONENTS.map((c) => [c, v[c].replicas])).toEqual([
       ["distributor", 3],
@@ -138,7 +139,7 @@ describe("buildLokiValues variations", () => {
       ["ruler", 1],
     ]);
     expect(v.loki.commonConfig.replication_factor).toBe(3);
-    expect(v.ingester.zoneAwareReplication.enabled).toBe(true);
+    expect(v.ingester.zoneAwareReplication.enabled).toBe(false);
     expect(v.chunksCache.allocatedMemory).toBe(2048);
     expect(v.resultsCache.allocatedMemory).toBe(512);
   });
@@ -187,6 +188,12 @@ describe("buildLokiValues variations", () => {
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);
   });
 
+  test("given MinIO and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
+    const v = values({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
+    expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
+    expect([...v.ingester.persistence.claims, ...v.compactor.persistence.claims].map((c) => c.storageClass)).toEqual(["loki-gp3", "loki-gp3"]);
+  });
+
   test("given Pod Identity (no annotations), then the service account carries none", () => {
     expect(values({ serviceAccountAnnotations: {} }).serviceAccount.annotations).toEqual({});
   });
@@ -216,10 +223,10 @@ describe("buildLokiValues variations", () => {
 
   test("given values overrides, then they are deep-merged last without dropping the stack's values", () => {
     const v = values({
-      valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { ingestion_rate_mb: 8 } }, querier: { resources: { limits: { memory: "4Gi" } } } },
+      valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { reject_old_samples_max_age: "72h" } }, querier: { resources: { limits: { memory: "4Gi" } } } },
     }) as unknown as Record<string, Record<string, unknown>>;
     expect(v.gateway).toEqual({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
-    expect(v.loki.limits_config).toEqual({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 8 });
+    expect(v.loki.limits_config).toMatchObject({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 4, reject_old_samples_max_age: "72h" });
     expect(v.querier.resources).toEqual({ requests: COMPONENT_RESOURCES.querier.requests, limits: { cpu: "2", memory: "4Gi" } });
     expect(v.loki.auth_enabled).toBe(false);
   });
@@ -230,7 +237,7 @@ describe("checkValuesOverrides", () => {
     expect(() =>
       checkValuesOverrides({
         gateway: { replicas: 2 },
-        loki: { limits_config: { ingestion_rate_mb: 8 }, storage: { s3: { backoff_config: {} } } },
+        loki: { limits_config: { reject_old_samples_max_age: "72h" }, storage: { s3: { backoff_config: {} } } },
         serviceAccount: { annotations: { "example.com/owner": "sre" }, labels: { team: "sre" } },
         ingester: { zoneAwareReplication: { maxUnavailablePct: 50 } },
       }),

@@ -2,6 +2,7 @@ import { ConfigError } from "../../lib/core/validation";
 import { GRAFANA_DATASOURCE_LABEL, resolveLokiDatasourceProps } from "../../lib/grafana/loki-datasource";
 import { LokiStackProps, MonitoringSettings, resolveLokiStackProps } from "../../lib/loki-stack-props";
 import { DEFAULT_ALERTMANAGER_URL } from "../../lib/loki/loki-props";
+import { DEFAULT_QUERY_TIMEOUT_SECONDS } from "../../lib/loki/sizing";
 import {
   DEFAULT_GRAFANA_NAMESPACE,
   DEFAULT_MONITORING_STACK,
@@ -49,7 +50,7 @@ describe("the monitoring stack's defaults, with the reference stack (the default
     expect(GRAFANA_DATASOURCE_LABEL).toEqual({ grafana_datasource: "1" });
     expect(s.grafana?.namespace).toBe("monitoring");
     // The data source part's own default and the reference stack's Grafana namespace are the same.
-    expect(resolveLokiDatasourceProps({ loki: queryTarget() }).namespace).toBe(DEFAULT_GRAFANA_NAMESPACE);
+    expect(resolveLokiDatasourceProps({ loki: queryTarget(), queryTimeoutSeconds: DEFAULT_QUERY_TIMEOUT_SECONDS }).namespace).toBe(DEFAULT_GRAFANA_NAMESPACE);
   });
 
   test("given defaults, then the Loki chart's dashboards go to the same namespace with the same label", () => {

@@ -80,6 +80,8 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
   ["a chart version range", { chartVersion: "^6.29.0" }, "chartVersion"],
   ["a chart version wildcard", { chartVersion: "6.x" }, "chartVersion"],
   ["a Helm timeout shorter than a first install", { helmTimeoutSeconds: 60 }, "helmTimeoutSeconds"],
+  ["an EBS provisioner next to an existing storage class", { storageClass: "gp2", ebsProvisioner: "ebs.csi.eks.amazonaws.com" }, "ebsProvisioner"],
+  ["a zone migration without zone awareness", { zoneMigrationStage: "start" }, "zoneMigrationStage"],
   ["a volume size in disk-vendor units", { ingesterVolumeSize: "10GB" }, "ingesterVolumeSize"],
   ["a chunks cache too small to hold a chunk", { chunksCacheMemoryMb: 8 }, "chunksCacheMemoryMb"],
   ["a Grafana namespace with uppercase letters", { grafana: { namespace: "Monitoring" } }, "grafana.namespace"],

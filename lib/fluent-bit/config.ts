@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
+import { LineShape, MERGED_LOG_KEY, REMOVED_KEYS, removeKeysList } from "./lines";
 import { ResolvedFluentBitProps } from "./props";
 
 /** Port of Fluent Bit's HTTP server: health, metrics and the probes. */
@@ -88,6 +89,8 @@ export interface KubernetesFilter {
   readonly "k8s-logging.parser": OnOff;
   readonly "k8s-logging.exclude": OnOff;
   readonly buffer_size: string;
+  readonly annotations: OnOff;
+  readonly merge_log_key: string;
 }
 
 /** The `loki` output. @see https://docs.fluentbit.io/manual/4.0/pipeline/outputs/loki */
@@ -102,6 +105,8 @@ export interface LokiOutput {
   readonly labels: string;
   readonly structured_metadata: string;
   readonly line_format: "json";
+  readonly remove_keys: string;
+  readonly drop_single_key: "raw";
   readonly compress: "gzip";
   readonly retry_limit: "no_limits";
   readonly "storage.total_limit_size": string;
@@ -202,6 +207,9 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBi
     // One agent per node owns the DB; the rolling update never runs two (maxSurge 0).
     "db.locking": true,
     // A file first seen (new node, new pod) is read from its start, so lines written before the agent saw it are kept.
+    // Off would seek every file without a DB offset to its end, new pods and rotated files included, dropping
+    // their first lines (in_tail set_file_position). The first rollout's backlog drains under the limits:
+    // see README "Recovery window".
     read_from_head: true,
     refresh_interval: 10,
     skip_long_lines: "on",
@@ -220,6 +228,10 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBi
     // No cap on the API response: a pod larger than the 32k default would lose its metadata, and with it
     // its namespace label. The API server already bounds an object's size.
     buffer_size: "0",
+    // Lean lines (lib/fluent-bit/lines.ts): annotations only on request (the fluentbit.io/ ones that k8s-logging reads
+    // are honoured either way); a JSON log's fields nested under one key.
+    annotations: settings.annotations ? "on" : "off",
+    merge_log_key: MERGED_LOG_KEY,
   };
 
   const loki: LokiOutput = {
@@ -232,6 +244,9 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBi
     labels: keyValueList(STREAM_LABELS),
     structured_metadata: keyValueList(STRUCTURED_METADATA),
     line_format: "json",
+    // Labels and structured metadata are read from the whole record first; the stored line is the message.
+    remove_keys: removeKeysList(REMOVED_KEYS),
+    drop_single_key: "raw",
     compress: "gzip",
     // Retry until Loki takes the chunk; only the buffer limit below ever drops data (the oldest chunk first).
     retry_limit: "no_limits",
@@ -256,4 +271,16 @@ export function renderFluentBitConfig(config: FluentBitConfig): string {
 /** SHA-256 of the rendered config: a pod annotation, so any config change rolls the pods. */
 export function configChecksum(yaml: string): string {
   return createHash("sha256").update(yaml).digest("hex");
+}
+
+/** The line shape a Fluent Bit config produces: its kubernetes filter and loki output, as synthesized. */
+export function shapeOf(config: FluentBitConfig): LineShape {
+  const filter = config.pipeline.filters.find((f) => f.name === "kubernetes") as Partial<KubernetesFilter> | undefined;
+  const output = config.pipeline.outputs.find((o) => o.name === "loki") as Partial<LokiOutput> | undefined;
+  return {
+    mergeLogKey: filter?.merge_log_key,
+    annotations: filter?.annotations !== "off",
+    removeKeys: (output?.remove_keys ?? "").split(",").map((k) => k.trim()).filter((k) => k !== ""),
+    dropSingleKey: output?.drop_single_key ?? "off",
+  };
 }

@@ -43,6 +43,8 @@ export interface FluentBitOptions {
   readonly extraOutputs?: readonly Readonly<Record<string, unknown>>[];
   /** Requests and limits of the agent's container. @default see FluentBitResources */
   readonly resources?: FluentBitResources;
+  /** Add pod annotations to the record (they never reach the stored line; only extra filters could use them). @default false */
+  readonly annotations?: boolean;
 }
 
 /** Props of the Fluent Bit agent. */
@@ -76,7 +78,9 @@ export function resolveFluentBitProps(props: FluentBitProps, prefix = ""): Resol
       memoryLimit: props.resources?.memoryLimit ?? "512Mi",
     },
     loki: props.loki,
+    annotations: props.annotations ?? false,
   };
+  check(typeof fluentBit.annotations === "boolean", `${prefix}annotations`, fluentBit.annotations, "true or false");
   checkDnsLabel(`${prefix}namespace`, fluentBit.namespace);
   checkPinnedImage(`${prefix}image`, fluentBit.image);
   check(

@@ -1,7 +1,7 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
-import { check, checkDnsLabel, checkHttpUrl } from "../core/validation";
+import { check, checkDnsLabel, checkHttpUrl, checkInteger } from "../core/validation";
 
 /**
  * The label the kube-prometheus-stack Grafana sidecar selects data source ConfigMaps by
@@ -17,6 +17,8 @@ export const TENANT_HEADER = "X-Scope-OrgID";
 export const DATASOURCE_FILE_NAME = "loki-datasource.yaml";
 /** Grafana caps data source UIDs at 40 characters. */
 const MAX_UID_LENGTH = 40;
+/** Seconds Grafana waits beyond Loki's query timeout, so Loki's own timeout error reaches the user. */
+export const GRAFANA_TIMEOUT_MARGIN_SECONDS = 30;
 
 /**
  * One entry of a Grafana data source provisioning file.
@@ -60,6 +62,11 @@ export interface LokiDatasourceProps {
   readonly namespace?: string;
   /** The Loki release to query. */
   readonly loki: LokiQueryTarget;
+  /**
+   * Loki's query timeout in seconds (`limits_config.query_timeout`, the stack's `limits.queryTimeoutSeconds`), handed
+   * over by the stack. The data source waits GRAFANA_TIMEOUT_MARGIN_SECONDS longer, so it never gives up first.
+   */
+  readonly queryTimeoutSeconds: number;
 }
 
 /** The data source's props with every default applied, validated. */
@@ -74,18 +81,26 @@ export function resolveLokiDatasourceProps(props: LokiDatasourceProps, prefix = 
   checkDnsLabel(`${prefix}namespace`, namespace);
   checkHttpUrl(`${prefix}loki.queryUrl`, props.loki?.queryUrl);
   check(typeof props.loki.fullname === "string" && props.loki.fullname !== "", `${prefix}loki.fullname`, props.loki.fullname, "the Loki release's fullname");
-  return { namespace, loki: props.loki };
+  checkInteger(`${prefix}queryTimeoutSeconds`, props.queryTimeoutSeconds, 1, 86_400);
+  return { namespace, loki: props.loki, queryTimeoutSeconds: props.queryTimeoutSeconds };
+}
+
+/** The Grafana data source timeout for a Loki query timeout: never shorter. */
+export function grafanaTimeoutSeconds(queryTimeoutSeconds: number): number {
+  return queryTimeoutSeconds + GRAFANA_TIMEOUT_MARGIN_SECONDS;
 }
 
 /**
  * The provisioning document for the Loki data source, derived only from the release it points at:
  * it queries through the gateway the release creates (which also serves the ruler's rules) and, with auth on,
  * sends the tenant the agents write under. Pure: no cdktf.
+ * @param queryTimeoutSeconds Loki's query timeout, which the data source's timeout derives from
  * @see https://grafana.com/docs/grafana/latest/datasources/loki/configure/#provision-the-data-source
  */
-export function lokiDatasourceProvisioning(loki: LokiQueryTarget): DatasourceProvisioning {
+export function lokiDatasourceProvisioning(loki: LokiQueryTarget, queryTimeoutSeconds: number): DatasourceProvisioning {
+  // Grafana waits longer than Loki's query timeout, so a long query ends with Loki's answer, not Grafana's.
   // manageAlerts: Grafana's alerting view lists the ruler's rules and alerts of this data source.
-  const jsonData = { maxLines: 1000, timeout: 60, manageAlerts: true };
+  const jsonData = { maxLines: 1000, timeout: grafanaTimeoutSeconds(queryTimeoutSeconds), manageAlerts: true };
   const datasource: DatasourceEntry = {
     name: LOKI_DATASOURCE_NAME,
     type: "loki",
@@ -125,8 +140,8 @@ export class LokiDatasource extends Construct {
 
   constructor(scope: Construct, id: string, props: LokiDatasourceProps) {
     super(scope, id);
-    const { namespace, loki } = resolveLokiDatasourceProps(props);
-    this.provisioning = lokiDatasourceProvisioning(loki);
+    const { namespace, loki, queryTimeoutSeconds } = resolveLokiDatasourceProps(props);
+    this.provisioning = lokiDatasourceProvisioning(loki, queryTimeoutSeconds);
     this.configMapName = `${loki.fullname}-grafana-datasource`;
     this.namespace = namespace;
     this.datasourceUid = this.provisioning.datasources[0].uid;

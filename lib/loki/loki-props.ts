@@ -14,6 +14,8 @@ import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
 import { checkRuleFiles } from "./rules/rulefmt";
 import { RuleGroup } from "./rules/rules";
+import { compactorVolumeSize as compactorVolumeFor, resolveSizing, ResolvedSizing, SizingProps, tierPreset, walVolumeSize } from "./sizing";
+import { checkIngesterMemoryLimit, ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./storage-safety";
 import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
 import { checkValuesOverrides } from "./values-overrides";
 
@@ -66,7 +68,8 @@ export const SIZE_PRESETS: Readonly<Record<LokiSize, SizePreset>> = {
       ruler: 1,
     },
     replicationFactor: 3,
-    zoneAwareReplication: true,
+    // As in Grafana's AWS guide: zone-aware ingesters need the rollout-operator and a migration to switch to.
+    zoneAwareReplication: false,
     chunksCacheMemoryMb: 2048,
     resultsCacheMemoryMb: 512,
   },
@@ -101,7 +104,7 @@ export interface LokiReleaseNamesProps {
 }
 
 /** Properties of the Loki release. Setting names match the stack's, so messages name what the user wrote. */
-export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps {
+export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, SizingProps {
   /** Object storage: S3 buckets, or the chart's bundled MinIO. */
   readonly storage: LokiObjectStorage;
   /** Annotations of the service account: the IRSA role ARN, none with Pod Identity. @default {} */
@@ -118,23 +121,25 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps {
   /** Release revisions Helm keeps. @default 10 */
   readonly helmMaxHistory?: number;
 
-  /** Component sizing preset. @default "reference" */
+  /** Component sizing preset; with ingestGbPerDay only "production" (the tiers are production-shaped). @default "reference", or "production" with ingestGbPerDay */
   readonly size?: LokiSize;
-  /** Replica overrides per component, on top of the preset. @default the preset's */
+  /** Replica overrides per component, on top of the preset or the tier (1 to 1000). @default the preset's or the tier's */
   readonly replicas?: Readonly<Partial<Record<LokiComponent, number>>>;
   /** Copies of each stream the ingesters keep. @default 1 (reference) or 3 (production) */
   readonly replicationFactor?: number;
-  /** Spread ingesters over three zones. @default false (reference) or true (production) */
+  /** Spread ingesters over three zone StatefulSets, rolled out one zone at a time by the chart's rollout-operator. @default false (both presets, as Grafana's AWS guide) */
   readonly zoneAwareReplication?: boolean;
   /** Memory of the chunks cache, in MB. @default 512 (reference) or 2048 (production) */
   readonly chunksCacheMemoryMb?: number;
   /** Memory of the results cache, in MB. @default 128 (reference) or 512 (production) */
   readonly resultsCacheMemoryMb?: number;
-  /** Storage class of the ingester and compactor volumes. @default the cluster's default class */
+  /** Storage class of every Loki volume: ingester WAL, compactor, and MinIO in MinIO mode. The stack passes the class it creates. @default the cluster's default class */
   readonly storageClass?: string;
-  /** Size of each ingester's WAL volume. @default "10Gi" */
+  /** Stage of a move from one ingester StatefulSet to three zone StatefulSets (needs zoneAwareReplication). @default none */
+  readonly zoneMigrationStage?: ZoneMigrationStage;
+  /** Size of each ingester's WAL volume. @default "10Gi", or walVolumeSize() of ingestGbPerDay */
   readonly ingesterVolumeSize?: string;
-  /** Size of the compactor's volume. @default "10Gi" */
+  /** Size of the compactor's volume. @default "10Gi", or compactorVolumeSize() of ingestGbPerDay and the retention */
   readonly compactorVolumeSize?: string;
 
   /** How long logs are kept: whole days written in hours. @default "744h" (31 days) */
@@ -165,6 +170,7 @@ export interface ResolvedLokiReleaseProps {
   readonly chunksCacheMemoryMb: number;
   readonly resultsCacheMemoryMb: number;
   readonly storageClass?: string;
+  readonly zoneMigrationStage?: ZoneMigrationStage;
   readonly ingesterVolumeSize: string;
   readonly compactorVolumeSize: string;
   readonly retentionPeriod: string;
@@ -172,6 +178,8 @@ export interface ResolvedLokiReleaseProps {
   readonly alertmanagerUrl: string;
   readonly ruleGroups: readonly RuleGroup[];
   readonly valuesOverrides: Readonly<Record<string, unknown>>;
+  /** Declared ingest volume, its tier, component resources and Loki's limits (lib/loki/sizing.ts). */
+  readonly sizing: ResolvedSizing;
   readonly monitoring: ResolvedLokiMonitoring;
 }
 
@@ -246,14 +254,24 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   const helmMaxHistory = props.helmMaxHistory ?? 10;
   checkInteger(`${prefix}helmMaxHistory`, helmMaxHistory, 1, 100);
 
-  const size = props.size ?? "reference";
+  const size = props.size ?? (props.ingestGbPerDay !== undefined ? "production" : "reference");
   check(size === "reference" || size === "production", `${prefix}size`, size, '"reference" or "production"');
-  const preset = SIZE_PRESETS[size];
+  // A declared ingest volume picks one of Grafana's tiers: replicas, resources, caches, volumes and limits.
+  const sizing = resolveSizing(props, retentionPeriod, prefix);
+  check(
+    sizing.tier === undefined || size === "production",
+    `${prefix}size`,
+    size,
+    `"production" or unset when ${prefix}ingestGbPerDay is set`,
+    'the declared volume picks a production tier; "reference" runs one of each for trying Loki out',
+  );
+  const preset = sizing.tier ? { ...SIZE_PRESETS.production, ...tierPreset(sizing.tier) } : SIZE_PRESETS[size];
   for (const key of Object.keys(props.replicas ?? {})) {
     check((LOKI_COMPONENTS as readonly string[]).includes(key), `${prefix}replicas.${key}`, key, `one of ${LOKI_COMPONENTS.join(", ")}`);
   }
   const replicas = { ...preset.replicas, ...props.replicas };
-  for (const component of LOKI_COMPONENTS) checkInteger(`${prefix}replicas.${component}`, replicas[component], 1, 100);
+  // Up to 1000: Grafana's largest tier runs 250 queriers.
+  for (const component of LOKI_COMPONENTS) checkInteger(`${prefix}replicas.${component}`, replicas[component], 1, 1000);
   check(
     replicas.compactor === 1,
     `${prefix}replicas.compactor`,
@@ -286,9 +304,24 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   checkInteger(`${prefix}resultsCacheMemoryMb`, resultsCacheMemoryMb, 64, 65536);
 
   if (props.storageClass !== undefined) checkDnsSubdomain(`${prefix}storageClass`, props.storageClass);
-  const ingesterVolumeSize = props.ingesterVolumeSize ?? "10Gi";
+  if (props.zoneMigrationStage !== undefined) {
+    check(
+      ZONE_MIGRATION_STAGES.includes(props.zoneMigrationStage),
+      `${prefix}zoneMigrationStage`,
+      props.zoneMigrationStage,
+      ZONE_MIGRATION_STAGES.map((p) => `"${p}"`).join(", "),
+    );
+    check(
+      zoneAwareReplication,
+      `${prefix}zoneMigrationStage`,
+      props.zoneMigrationStage,
+      `unset while ${prefix}zoneAwareReplication is false`,
+      "the migration moves to zone-aware ingesters",
+    );
+  }
+  const ingesterVolumeSize = props.ingesterVolumeSize ?? walVolumeSize(sizing.ingestGbPerDay, replicationFactor, replicas.ingester);
   checkQuantity(`${prefix}ingesterVolumeSize`, ingesterVolumeSize);
-  const compactorVolumeSize = props.compactorVolumeSize ?? "10Gi";
+  const compactorVolumeSize = props.compactorVolumeSize ?? compactorVolumeFor(sizing.ingestGbPerDay, retentionDays);
   checkQuantity(`${prefix}compactorVolumeSize`, compactorVolumeSize);
 
   const alertmanagerUrl = props.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL;
@@ -301,6 +334,9 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);
+  // The WAL replay ceiling and the ingesters' grace period are derived from this limit (lib/loki/storage-safety.ts).
+  const ingesterMemoryLimit = (valuesOverrides as { ingester?: { resources?: { limits?: { memory?: unknown } } } }).ingester?.resources?.limits?.memory;
+  if (ingesterMemoryLimit !== undefined) checkIngesterMemoryLimit(ingesterMemoryLimit);
   const monitoring = resolveLokiMonitoring(props.monitoring, `${prefix}monitoring.`, names.namespace);
 
   return {
@@ -318,6 +354,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
     chunksCacheMemoryMb,
     resultsCacheMemoryMb,
     storageClass: props.storageClass,
+    zoneMigrationStage: props.zoneMigrationStage,
     ingesterVolumeSize,
     compactorVolumeSize,
     retentionPeriod,
@@ -325,6 +362,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
     alertmanagerUrl,
     ruleGroups,
     valuesOverrides,
+    sizing,
     monitoring,
   };
 }

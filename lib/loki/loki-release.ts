@@ -3,9 +3,11 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
 import { LOKI_CHART_NAME } from "./chart";
+import { InPlaceGuard } from "./in-place-guard";
 import { LokiReleaseProps, resolveLokiReleaseProps, ResolvedLokiReleaseProps } from "./loki-props";
 import { Names } from "./names";
 import { Tenancy } from "./tenancy";
+import type { StorageSafetyValues } from "./storage-safety";
 import { buildLokiValues, LokiValues } from "./values";
 
 /**
@@ -36,7 +38,8 @@ function escapeTerraformTemplates(text: string): string {
  * by buildLokiValues and serialised once.
  * It validates its own props (resolveLokiReleaseProps). The stack makes it wait for the role and bucket
  * resources (`dependsOn`), because the EKS Pod Identity webhook gives credentials only to pods created after
- * their association exists.
+ * their association exists. Its InPlaceGuard reads the release's deployed StatefulSets at plan time, so a change
+ * Kubernetes cannot apply in place fails `cdktf diff` instead of a Helm upgrade halfway.
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/install-microservices/
  */
 export class LokiRelease extends Construct {
@@ -49,7 +52,7 @@ export class LokiRelease extends Construct {
   /** Auth and the tenant that receives logs and owns the rules. */
   public readonly tenancy: Tenancy;
   /** The chart values, before serialisation. */
-  public readonly values: LokiValues;
+  public readonly values: LokiValues & StorageSafetyValues;
   /** The chart values as the release receives them. */
   public readonly valuesYaml: string;
   /** Namespace of the release. */
@@ -62,6 +65,8 @@ export class LokiRelease extends Construct {
   public readonly pushUrl: string;
   /** The URL Grafana queries. */
   public readonly queryUrl: string;
+  /** The plan-time check of the deployed StatefulSets against what the release wants, on the release's preconditions. */
+  public readonly guard: InPlaceGuard;
 
   constructor(scope: Construct, id: string, props: LokiReleaseProps) {
     super(scope, id);
@@ -79,6 +84,19 @@ export class LokiRelease extends Construct {
     this.values = buildLokiValues(settings);
     this.valuesYaml = lokiValuesYaml(this.values);
 
+    // Changes Kubernetes cannot apply in place stop `cdktf diff`, before Helm starts them.
+    this.guard = new InPlaceGuard(this, "InPlaceGuard", {
+      namespace: names.namespace,
+      releaseName: names.releaseName,
+      desired: {
+        fullname: names.fullname,
+        ingester: { size: settings.ingesterVolumeSize, storageClass: settings.storageClass },
+        compactor: { size: settings.compactorVolumeSize, storageClass: settings.storageClass },
+        zoneAwareReplication: settings.zoneAwareReplication,
+        zoneMigration: settings.zoneMigrationStage !== undefined,
+      },
+    });
+
     this.resource = new Release(this, "Resource", {
       name: names.releaseName,
       chart: LOKI_CHART_NAME,
@@ -94,6 +112,7 @@ export class LokiRelease extends Construct {
       maxHistory: settings.helmMaxHistory,
       values: [this.valuesYaml],
       dependsOn: settings.dependsOn.length > 0 ? [...settings.dependsOn] : undefined,
+      lifecycle: { precondition: [...this.guard.preconditions] },
     });
   }
 }

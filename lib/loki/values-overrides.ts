@@ -1,6 +1,7 @@
 import { isPlainObject } from "../core/deep-merge";
 import { ConfigError } from "../core/validation";
 import { LOKI_COMPONENTS } from "./chart";
+import { LIMIT_KEYS } from "./sizing";
 
 /** A chart value the stack derives from one setting, and what to do instead of overriding it. */
 export interface ProtectedValue {
@@ -42,11 +43,26 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["loki", "structuredConfig", "ruler", "storage"], instead: RULES_LOCAL },
   { path: ["ruler", "directories"], instead: use("ruleGroups (rendered under the tenant that receives logs)") },
   { path: ["ingester", "zoneAwareReplication", "enabled"], instead: use("zoneAwareReplication") },
+  { path: ["ingester", "zoneAwareReplication", "migration"], instead: use("zoneMigrationStage") },
+  { path: ["rollout_operator", "enabled"], instead: use("zoneAwareReplication (zone-aware ingesters always roll out through the rollout-operator)") },
+  { path: ["loki", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
+  { path: ["loki", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
+  { path: ["loki", "structuredConfig", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
+  { path: ["loki", "structuredConfig", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
+  { path: ["minio", "persistence", "storageClass"], instead: use("storageClass") },
   { path: ["gateway", "enabled"], instead: "Grafana's data source and the canary reach Loki through the gateway" },
   { path: ["monitoring", "serviceMonitor", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
   { path: ["monitoring", "rules", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
   { path: ["monitoring", "dashboards", "namespace"], instead: use("grafana.namespace or monitoring.stack") },
   ...LOKI_COMPONENTS.map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
+  // The typed limits (lib/loki/sizing.ts). Component resources stay overridable: the reported totals read the final values.
+  ...Object.entries(LIMIT_KEYS).flatMap(([setting, key]) => [
+    { path: ["loki", "limits_config", key], instead: use(`limits.${setting}`) },
+    { path: ["loki", "structuredConfig", "limits_config", key], instead: use(`limits.${setting}`) },
+  ]),
+  { path: ["loki", "runtimeConfig", "overrides"], instead: use("tenantLimits") },
+  { path: ["loki", "server", "http_server_write_timeout"], instead: use("limits.queryTimeoutSeconds") },
+  { path: ["loki", "server", "http_server_read_timeout"], instead: use("limits.queryTimeoutSeconds") },
   ...["backend", "read", "write", "singleBinary"].map((key) => ({ path: [key, "replicas"], instead: DISTRIBUTED_ONLY })),
 ];
 

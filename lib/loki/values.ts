@@ -3,12 +3,8 @@ import { LOKI_CHART, LokiComponent, SchemaPeriod } from "./chart";
 import type { ResolvedLokiReleaseProps } from "./loki-props";
 import { LokiMonitoringValues, lokiMonitoringValues } from "./monitoring-values";
 import { ruleFiles } from "./rules/alert-rules";
-
-/** CPU and memory of one container, as Kubernetes quantities. */
-export interface ContainerResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu: string; readonly memory: string };
-}
+import { ContainerResources, sizedValues } from "./sizing";
+import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
 
 /** A persistent volume claim of a chart component. */
 export interface PersistentClaim {
@@ -93,22 +89,6 @@ export interface LokiValues {
 const DATA_CLAIM = "data";
 
 /**
- * Requests and limits of each component, for the small-to-medium volumes the two size presets target.
- * Requests are what the scheduler reserves; limits leave headroom for query and flush bursts.
- * @see https://grafana.com/docs/loki/latest/setup/size/
- */
-export const COMPONENT_RESOURCES: Readonly<Record<LokiComponent, ContainerResources>> = {
-  distributor: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-  ingester: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } },
-  querier: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
-  queryFrontend: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-  queryScheduler: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-  indexGateway: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-  compactor: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "2Gi" } },
-  ruler: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-};
-
-/**
  * Requests and limits of the chart's supporting pods, which it otherwise runs unbounded:
  * the gateway (nginx), the canary, the memcached exporters and, in MinIO mode, MinIO.
  */
@@ -135,7 +115,8 @@ function component(settings: ResolvedLokiReleaseProps, name: LokiComponent, with
     replicas: settings.replicas[name],
     // A node drain evicts one pod of a component at a time, and with a single replica it can still finish.
     ...(withBudget ? { maxUnavailable: 1 } : {}),
-    resources: COMPONENT_RESOURCES[name],
+    // The tier's or the preset's, with componentResources on top (lib/loki/sizing.ts).
+    resources: settings.sizing.componentResources[name],
   };
 }
 
@@ -151,7 +132,7 @@ function dataClaim(size: string, storageClass: string | undefined): PersistentCl
  * derived from one source (checkValuesOverrides).
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
-export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues {
+export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues & StorageSafetyValues {
   const { names, tenancy, storage } = settings;
 
   let lokiStorage: LokiValues["loki"]["storage"];
@@ -231,5 +212,10 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
     monitoring: lokiMonitoringValues(settings.monitoring),
   };
-  return deepMerge(values, settings.valuesOverrides);
+  // Storage class of every claim, rollout-operator and zone migration; the declared size's caches and Loki limits
+  // (lib/loki/sizing.ts); the user's overrides; then the WAL block and grace period, derived from the ingester memory
+  // limit the values end up with (lib/loki/storage-safety.ts), the tier's unless overridden.
+  return withWalSafety(
+    deepMerge(deepMerge(deepMerge(values, rolloutAndClaimValues(settings)), sizedValues(settings.sizing)), settings.valuesOverrides),
+  ) as LokiValues & StorageSafetyValues;
 }

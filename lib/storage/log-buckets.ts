@@ -19,7 +19,7 @@ export interface LogBucketsProps {
   readonly encryption?: BucketEncryption;
   /** Existing KMS key for SSE-KMS; without it a key is created. @default a new key */
   readonly kmsKeyArn?: string;
-  /** Days before noncurrent object versions expire. @default 30 */
+  /** Days before noncurrent object versions expire; LokiStack passes a quarter of its retention (defaultNoncurrentVersionExpirationDays). @default 30 */
   readonly noncurrentVersionExpirationDays?: number;
   /** Days before incomplete multipart uploads are aborted. @default 7 */
   readonly abortIncompleteMultipartUploadDays?: number;

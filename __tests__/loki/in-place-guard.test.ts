@@ -1,0 +1,218 @@
+/**
+ * The plan-time guard: the very preconditions the synthesized stack puts on helm_release.loki, evaluated by the real
+ * `terraform console` (no providers needed) against simulated StatefulSets as the Kubernetes API returns them.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LokiStackProps } from "../../lib/loki-stack-props";
+import { inPlaceChecks, IN_PLACE_RUNBOOK, statefulSetNames } from "../../lib/loki/in-place-guard";
+import { LokiRelease } from "../../lib/loki/loki-release";
+import { Json } from "../support/json";
+import { PROCESS_TIMEOUT_MS } from "../support/processes";
+import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../support/synth";
+
+// This file starts processes (terraform console): give each test time for a loaded machine.
+jest.setTimeout(PROCESS_TIMEOUT_MS);
+
+const STATEFULSETS = "data.kubernetes_resources.loki_statefulsets.objects";
+
+/** A StatefulSet as `kubectl get statefulset -o json` shows it, with one `data` claim template (or none). */
+function statefulSet(name: string, claim?: { size: string; storageClass?: string }): Json {
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name, namespace: "loki", labels: { "app.kubernetes.io/instance": "loki", "app.kubernetes.io/name": "loki" } },
+    spec: {
+      replicas: 1,
+      serviceName: `${name}-headless`,
+      selector: { matchLabels: { "app.kubernetes.io/instance": "loki" } },
+      template: { metadata: { labels: { "app.kubernetes.io/instance": "loki" } }, spec: { containers: [{ name: "loki", image: "grafana/loki:3.4.2" }] } },
+      ...(claim
+        ? {
+            volumeClaimTemplates: [
+              {
+                apiVersion: "v1",
+                kind: "PersistentVolumeClaim",
+                metadata: { name: "data" },
+                spec: {
+                  accessModes: ["ReadWriteOnce"],
+                  resources: { requests: { storage: claim.size } },
+                  ...(claim.storageClass !== undefined ? { storageClassName: claim.storageClass } : {}),
+                  volumeMode: "Filesystem",
+                },
+                status: { phase: "Pending" },
+              },
+            ],
+          }
+        : {}),
+    },
+  };
+}
+
+/** The release as the reference stack deploys it: one ingester, the compactor, the two memcached caches. */
+const deployed = (ingesterClaim = { size: "10Gi", storageClass: "loki-gp3" } as { size: string; storageClass?: string }, compactorClaim = ingesterClaim) => [
+  statefulSet("loki-ingester", ingesterClaim),
+  statefulSet("loki-compactor", compactorClaim),
+  statefulSet("loki-chunks-cache"),
+  statefulSet("loki-results-cache"),
+];
+
+/** The helm_release preconditions of a synthesized stack: `${...}` conditions and messages. */
+function preconditionsOf(json: Synthesized): { condition: string; error_message: string }[] {
+  return json.resource.helm_release.loki.lifecycle.precondition;
+}
+
+/**
+ * Evaluates each condition with `terraform console` in a directory whose only content is a `locals` block holding the
+ * simulated objects; the data source address in the expression is pointed at that local, the rest is verbatim.
+ */
+function evaluate(conditions: readonly string[], objects: unknown): boolean[] {
+  const dir = mkdtempSync(join(tmpdir(), "loki-guard-"));
+  try {
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { objects } }));
+    const expressions = conditions.map((c) => c.replace(/^\$\{([\s\S]*)\}$/, "$1").split(STATEFULSETS).join("local.objects"));
+    const result = spawnSync("terraform", ["console"], {
+      cwd: dir,
+      input: `jsonencode([${expressions.join(", ")}])\n`,
+      encoding: "utf8",
+      // A hung process must not hang the suite: a synchronous spawn holds Jest's own timer.
+      timeout: PROCESS_TIMEOUT_MS,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
+    });
+    if (result.status !== 0) throw new Error(`terraform console failed: ${result.stderr}`);
+    return JSON.parse(JSON.parse(result.stdout.trim())) as boolean[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The settings whose check fails on a simulated deployed state, for a stack's props. */
+function failing(props: Partial<LokiStackProps>, objects: unknown): string[] {
+  const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
+  const preconditions = preconditionsOf(json);
+  const results = evaluate(
+    preconditions.map((p) => p.condition),
+    objects,
+  );
+  return preconditions.filter((_, i) => !results[i]).map((p) => p.error_message.split(" ")[0]);
+}
+
+describe("given the synthesized stack", () => {
+  const { json } = synthStack(REFERENCE_PROPS);
+
+  test("then helm_release.loki carries the guard's checks, built by inPlaceChecks from the StatefulSet lookup", () => {
+    const desired = { fullname: "loki", ingester: { size: "10Gi", storageClass: "loki-gp3" }, compactor: { size: "10Gi", storageClass: "loki-gp3" } };
+    const expected = inPlaceChecks(STATEFULSETS, { ...desired, zoneAwareReplication: false, zoneMigration: false });
+    expect(preconditionsOf(json)).toEqual(expected.map((c) => ({ condition: `\${${c.condition}}`, error_message: c.errorMessage })));
+    expect(expected.map((c) => c.setting)).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "zoneAwareReplication"]);
+  });
+
+  test("then the lookup lists the release's StatefulSets in its namespace by the chart's instance label", () => {
+    expect(json.data.kubernetes_resources.loki_statefulsets).toMatchObject({
+      api_version: "apps/v1",
+      kind: "StatefulSet",
+      namespace: "loki",
+      label_selector: "app.kubernetes.io/instance=loki",
+    });
+  });
+
+  test("then every message names its setting and points to the README runbook", () => {
+    for (const p of preconditionsOf(json)) {
+      expect(p.error_message).toMatch(/^(ingesterVolumeSize|compactorVolumeSize|storageClass|zoneAwareReplication) /);
+      expect(p.error_message).toContain(IN_PLACE_RUNBOOK);
+    }
+  });
+});
+
+describe("given the guard evaluated by terraform console", () => {
+  test("when nothing is deployed (first deploy, the namespace absent or empty), then every check passes", () => {
+    expect(failing({}, null)).toEqual([]);
+    expect(failing({}, [])).toEqual([]);
+    expect(failing({ size: "production", zoneAwareReplication: true }, [])).toEqual([]);
+  });
+
+  test("when the deployed release matches the stack, then every check passes, whatever form the size is written in", () => {
+    expect(failing({}, deployed())).toEqual([]);
+    // The API server writes quantities back in canonical form: 10240Mi comes back as 10Gi.
+    expect(failing({ ingesterVolumeSize: "10240Mi" }, deployed())).toEqual([]);
+  });
+
+  test("when the ingester claim size differs, then the plan fails on ingesterVolumeSize alone", () => {
+    expect(failing({ ingesterVolumeSize: "20Gi" }, deployed())).toEqual(["ingesterVolumeSize"]);
+  });
+
+  test("when the compactor claim size differs, then the plan fails on compactorVolumeSize alone", () => {
+    expect(failing({ compactorVolumeSize: "20Gi" }, deployed())).toEqual(["compactorVolumeSize"]);
+  });
+
+  test("when the claims name another class, or none (a release deployed before the stack created its class), then the plan fails on storageClass", () => {
+    expect(failing({ storageClass: "gp2" }, deployed())).toEqual(["storageClass"]);
+    expect(failing({}, deployed({ size: "10Gi" }))).toEqual(["storageClass"]);
+  });
+
+  test("when the stack would switch between one ingester StatefulSet and three zone StatefulSets, then the plan fails on zoneAwareReplication", () => {
+    const claim = { size: "10Gi", storageClass: "loki-gp3" };
+    const zones = [...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim)), statefulSet("loki-compactor", claim)];
+    expect(failing({ size: "production", zoneAwareReplication: true }, deployed())).toEqual(["zoneAwareReplication"]);
+    expect(failing({ size: "production" }, zones)).toEqual(["zoneAwareReplication"]);
+    expect(failing({ size: "production", zoneAwareReplication: true }, zones)).toEqual([]);
+  });
+
+  test("when a zone migration is under way, then both ingester layouts may run side by side", () => {
+    const claim = { size: "10Gi", storageClass: "loki-gp3" };
+    const both = [...deployed(), ...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim))];
+    expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "start" }, deployed())).toEqual([]);
+    expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "exclude-default-zone" }, both)).toEqual([]);
+    // The migration changes the layout, not the claims: a size change is still caught.
+    expect(failing({ size: "production", zoneAwareReplication: true, zoneMigrationStage: "start", ingesterVolumeSize: "20Gi" }, both)).toEqual([
+      "ingesterVolumeSize",
+    ]);
+  });
+
+  test("when another release shares the namespace, then its StatefulSets are never compared", () => {
+    expect(failing({ releaseName: "logs" }, deployed({ size: "1Gi", storageClass: "other" }))).toEqual([]);
+  });
+});
+
+describe("given the EBS CSI driver check evaluated by terraform console", () => {
+  const { json } = synthStack(REFERENCE_PROPS);
+  const [precondition] = json.resource.kubernetes_storage_class_v1.loki_gp3.lifecycle.precondition;
+  const driverAddress = "data.kubernetes_resources.loki_ebs_csi_driver.objects";
+  const check = (objects: unknown) => evaluate([precondition.condition.split(driverAddress).join(STATEFULSETS)], objects)[0];
+
+  test("when the cluster has no CSIDriver ebs.csi.aws.com, then the plan fails with a message naming the add-on and the README section", () => {
+    expect(check(null)).toBe(false);
+    expect(check([])).toBe(false);
+    expect(precondition.error_message).toMatch(/aws-ebs-csi-driver add-on/);
+    expect(precondition.error_message).toContain("README.md#storage-class-and-the-ebs-csi-driver");
+  });
+
+  test("when the driver is registered, then the check passes", () => {
+    expect(check([{ apiVersion: "storage.k8s.io/v1", kind: "CSIDriver", metadata: { name: "ebs.csi.aws.com" }, spec: { attachRequired: true } }])).toBe(true);
+  });
+});
+
+describe("given the release on its own, naming no storage class", () => {
+  const json = JSON.parse(
+    synthPart((scope) => {
+      new LokiRelease(scope, "Loki", { storage: { mode: "minio" } });
+    }),
+  ) as Synthesized;
+  const preconditions = preconditionsOf(json);
+  const storageClassCheck = preconditions.find((p) => p.error_message.startsWith("storageClass "));
+
+  test("then the release carries the guard itself, with the lookup at its pinned address", () => {
+    expect(json.data.kubernetes_resources.loki_statefulsets).toMatchObject({ kind: "StatefulSet", label_selector: "app.kubernetes.io/instance=loki" });
+    expect(preconditions.map((p) => p.error_message.split(" ")[0])).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "zoneAwareReplication"]);
+    expect(storageClassCheck?.error_message).toMatch(/^storageClass resolves to none \(the cluster's default class\)/);
+  });
+
+  test("when the deployed claims name no class, then the storage class check passes; when they name one, it fails", () => {
+    const condition = (storageClassCheck as { condition: string }).condition;
+    expect(evaluate([condition, condition], null)).toEqual([true, true]);
+    expect(evaluate([condition], deployed({ size: "10Gi" }))).toEqual([true]);
+    expect(evaluate([condition], deployed())).toEqual([false]);
+  });
+});
