@@ -58,7 +58,40 @@ function synthBoth(id: string, props: LokiStackProps): { json: Config; hcl: stri
   return { json, hcl };
 }
 
-describe.each(VARIANTS.map(([description, id, props]) => [description, id, props] as const))("given %s synthesized as JSON and as HCL", (_, id, props) => {
+/**
+ * The variants, plus monitoring with kube-prometheus-stack: the only stack with Prometheus Operator objects
+ * (`kubernetes_manifest`), which cdktf's HCL writer gets wrong when the object is written inline. Its user rule holds
+ * what a Terraform string reads as escapes or templates: a regexp escape, quotes, `${`, `%{` and a newline.
+ */
+const HCL_VARIANTS: readonly (readonly [string, string, LokiStackProps])[] = [
+  ...VARIANTS,
+  [
+    "loki-s3 with kube-prometheus-stack monitoring",
+    "loki-s3",
+    {
+      ...ENVIRONMENTS["loki-s3"],
+      monitoring: {
+        stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" },
+        ruleGroups: [
+          {
+            name: "mine",
+            rules: [
+              {
+                alert: "LokiPush5xx",
+                expr: 'sum(rate(loki_request_duration_seconds_count{status_code=~"5\\d\\d"}[5m])) > 0',
+                for: "5m",
+                labels: { severity: "warning" },
+                annotations: { summary: 'Pushes fail with "5xx"', description: "Not ${a.reference} nor %{ if x }.\nRead the log." },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+];
+
+describe.each(HCL_VARIANTS.map(([description, id, props]) => [description, id, props] as const))("given %s synthesized as JSON and as HCL", (_, id, props) => {
   let json: Config;
   let hcl: string;
   let parsed: Config | Error;

@@ -111,10 +111,10 @@ describe.each(Object.keys(ENVIRONMENTS))("example stack %s wiring", (id) => {
     expect(stack.names.serviceAccountName).toBe("loki");
   });
 
-  test("given Grafana wiring, then the data source queries the URL the stack outputs, without a tenant header", () => {
+  test("given Grafana wiring, then the data source queries the release's gateway (which also routes the ruler API), without a tenant header", () => {
     const ds = grafanaDatasource(json);
-    expect(ds.url).toBe(json.output.query_url.value);
-    expect(ds.url).toBe("http://loki-query-frontend.loki.svc.cluster.local:3100");
+    expect(ds.url).toBe("http://loki-gateway.loki.svc.cluster.local:80");
+    expect(ds.jsonData?.manageAlerts).toBe(true);
     expect(ds.jsonData?.httpHeaderName1).toBeUndefined();
   });
 });
@@ -223,7 +223,7 @@ describe("LokiStack options", () => {
     expect(trust.Statement[0].Condition.StringEquals["${local.loki_oidc_issuer_host}:sub"]).toBe("system:serviceaccount:observability:loki");
     expect(only(json, "helm_release")).toMatchObject({ name: "logs", namespace: "observability" });
     const ds = grafanaDatasource(json);
-    expect(ds.url).toBe("http://logs-loki-query-frontend.observability.svc.cluster.local:3100");
+    expect(ds.url).toBe("http://logs-loki-gateway.observability.svc.cluster.local:80");
     expect(ds.jsonData.httpHeaderName1).toBe("X-Scope-OrgID");
     expect(ds.secureJsonData.httpHeaderValue1).toBe("platform");
   });

@@ -9,6 +9,7 @@ export type {
   KubeconfigAccess,
   LokiStackProps,
   LokiStackSettings,
+  MonitoringSettings,
   S3StackStorage,
   S3StateBackend,
   StorageMode,
@@ -37,7 +38,7 @@ export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
 export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
 
 // Loki.
-export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS } from "./loki/chart";
+export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS, LOKI_GATEWAY_PORT } from "./loki/chart";
 export type { LokiChartFacts, LokiComponent } from "./loki/chart";
 export { deriveNames } from "./loki/names";
 export type { Names } from "./loki/names";
@@ -81,6 +82,8 @@ export {
 export type { RolloutAndClaimInputs, StorageSafetyValues, WalSafety, WalValues, ZoneMigrationStage, ZoneMigrationValues } from "./loki/storage-safety";
 export { DATA_CLAIM_NAME, IN_PLACE_RUNBOOK, INGESTER_ZONES, InPlaceGuard, inPlaceChecks, statefulSetNames } from "./loki/in-place-guard";
 export type { DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
+export { lokiMonitoringValues, resolveLokiMonitoring } from "./loki/monitoring-values";
+export type { LokiMonitoringProps, LokiMonitoringValues, ResolvedLokiMonitoring } from "./loki/monitoring-values";
 export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
 export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
 export { checkRuleGroups } from "./loki/rules/logql";
@@ -89,7 +92,7 @@ export { checkRuleFiles, checkRuleFileText, findRuleFileProblem, GoTemplateError
 export type { RuleFileProblem } from "./loki/rules/rulefmt";
 
 // Fluent Bit.
-export { FluentBit } from "./fluent-bit/fluent-bit";
+export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
 export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
 export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
 export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
@@ -100,3 +103,35 @@ export type { FluentBitConfig } from "./fluent-bit/config";
 // Grafana.
 export { GRAFANA_TIMEOUT_MARGIN_SECONDS, grafanaTimeoutSeconds, LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
 export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";
+
+// Monitoring.
+export {
+  ALERTMANAGER_PORT,
+  DEFAULT_GRAFANA_NAMESPACE,
+  DEFAULT_MONITORING_STACK,
+  GRAFANA_DASHBOARD_LABEL,
+  kubePrometheusStackFullname,
+  resolveMonitoringStack,
+  stackAlertmanagerUrl,
+  stackGrafanaNamespace,
+  stackPrometheusSelectorLabels,
+  standaloneAlertmanagerService,
+} from "./monitoring/stack";
+export type { KubePrometheusStack, MonitoringStack, ResolvedMonitoringStack, StandalonePrometheusStack } from "./monitoring/stack";
+export { resolvePlatformMonitoringProps } from "./monitoring/props";
+export type { MonitoredFluentBit, MonitoredLoki, MonitoringOptions, PlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
+export { FLUENT_BIT_DASHBOARD_FILE, PlatformMonitoring, PROMETHEUS_OPERATOR_API_VERSION, prometheusRuleSpecGroups } from "./monitoring/monitoring";
+export type { OperatorObject } from "./monitoring/monitoring";
+export {
+  ALERT_SEVERITIES,
+  checkPromQLExpression,
+  checkPrometheusRuleGroups,
+  findPromQLSyntaxError,
+  isPrometheusAlertingRule,
+  promqlMetricNames,
+} from "./monitoring/promql";
+export type { AlertSeverity, PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule, PrometheusRuleGroup, PromQLSyntaxError } from "./monitoring/promql";
+export { BUFFER_FREE_PERCENT_WARNING, DISCARD_REASONS, platformRuleGroups, RETENTION_STALE_SECONDS, vectorSelector } from "./monitoring/platform-rules";
+export type { PlatformScope } from "./monitoring/platform-rules";
+export { dashboardExpressions, fluentBitDashboard } from "./monitoring/dashboards";
+export type { DashboardTarget, DatasourceRef, GrafanaDashboard, TimeseriesPanel } from "./monitoring/dashboards";

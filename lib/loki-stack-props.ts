@@ -1,5 +1,7 @@
-import { check, checkBucketName, checkRegion, ConfigError } from "./core/validation";
+import { check, checkBucketName, checkDnsLabel, checkRegion, ConfigError } from "./core/validation";
 import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasourceProps } from "./grafana/loki-datasource";
+import { FLUENT_BIT_METRICS_PATH } from "./fluent-bit/config";
+import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
 import { FluentBitOptions, FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
 import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
 import { LokiComponent } from "./loki/chart";
@@ -9,6 +11,8 @@ import { RuleGroup } from "./loki/rules/rules";
 import { ComponentResourceOverride, LokiLimits } from "./loki/sizing";
 import { resolveTenancy, Tenancy } from "./loki/tenancy";
 import { ZoneMigrationStage } from "./loki/storage-safety";
+import { MonitoringOptions, PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
+import { resolveMonitoringStack, stackAlertmanagerUrl, stackGrafanaNamespace } from "./monitoring/stack";
 import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
 import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
 import { EbsProvisioner, lokiStorageClassName, resolveLokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
@@ -47,9 +51,18 @@ export interface FluentBitSettings extends FluentBitOptions {
 export interface GrafanaSettings {
   /** Add the Loki data source ConfigMap for the Grafana sidecar. @default true */
   readonly enabled?: boolean;
-  /** Namespace where Grafana's sidecar looks for data sources. @default "monitoring" */
+  /**
+   * Namespace where Grafana's sidecar looks for data sources and dashboards; wins over the monitoring stack's.
+   * @default "monitoring", or the kube-prometheus-stack release's namespace (see `monitoring.stack`)
+   */
   readonly namespace?: string;
 }
+
+/**
+ * The monitoring stack the platform plugs into, and what is installed there (lib/monitoring/props.ts).
+ * `dashboards` defaults to `grafana.enabled`: the dashboards go to Grafana's namespace, which may not exist without it.
+ */
+export type MonitoringSettings = MonitoringOptions;
 
 /** Everything a LokiStack can be told. Only `clusterName` is required. */
 export interface LokiStackProps {
@@ -149,7 +162,10 @@ export interface LokiStackProps {
   readonly tenant?: string;
   /** How long logs are kept: whole days written in hours. @default "744h" (31 days) */
   readonly retentionPeriod?: string;
-  /** Alertmanager the ruler sends alerts to. @default DEFAULT_ALERTMANAGER_URL */
+  /**
+   * Alertmanager the ruler sends alerts to; wins over the monitoring stack's.
+   * @default the monitoring stack's Alertmanager (DEFAULT_ALERTMANAGER_URL with the reference stack)
+   */
   readonly alertmanagerUrl?: string;
   /** Alerting and recording rules, rendered into the tenant's rule directory. @default [] */
   readonly ruleGroups?: readonly RuleGroup[];
@@ -160,6 +176,8 @@ export interface LokiStackProps {
   readonly fluentBit?: FluentBitSettings;
   /** The Grafana data source. @default enabled, see GrafanaSettings */
   readonly grafana?: GrafanaSettings;
+  /** The monitoring stack the platform plugs into, and what is installed there. @default the reference stack, see MonitoringSettings */
+  readonly monitoring?: MonitoringSettings;
 }
 
 /** S3 storage: the buckets' props as the stack hands them over (stack defaults applied), resolved, and the role's. */
@@ -198,6 +216,8 @@ export interface LokiStackSettings {
   readonly fluentBit?: ResolvedFluentBitProps;
   /** The data source's props; absent when `grafana.enabled` is false. */
   readonly grafana?: ResolvedLokiDatasourceProps;
+  /** The platform monitoring's props, without what the stack wires in (dependencies). */
+  readonly monitoring: ResolvedPlatformMonitoringProps;
 }
 
 /** Props that only mean something with S3 storage. */
@@ -228,7 +248,9 @@ function defaultBucketName(clusterName: string, suffix: string): string {
  * - the chunks bucket's backstop expiration outlives the retention, and noncurrent versions expire after a quarter of it,
  * - the created storage class (its name from the namespace) or an existing one, never both,
  * - the Fluent Bit namespace differs from Loki's;
- * and hands the data source Loki's resolved query timeout, which its own timeout derives from.
+ * hands the data source Loki's resolved query timeout, which its own timeout derives from; and derives the defaults
+ * that span parts from the monitoring stack: the Alertmanager URL, Grafana's sidecar namespace, and what the Loki
+ * chart and the platform monitoring install there.
  * Throws a ConfigError on the first bad setting, before any resource exists.
  * @param stackId the stack's construct ID, used for the default state key
  */
@@ -318,6 +340,45 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     };
   }
 
+  // The monitoring stack decides, once, the defaults that tie the platform to it: the Alertmanager the ruler
+  // sends to and the namespace Grafana's sidecar watches. Explicit alertmanagerUrl and grafana.namespace win.
+  const monitoringStack = resolveMonitoringStack(props.monitoring?.stack, "monitoring.");
+  const alertmanagerUrl = props.alertmanagerUrl ?? stackAlertmanagerUrl(monitoringStack);
+
+  // The tenant header the agents and Grafana send: only with auth on, since Loki ignores it otherwise.
+  const tenant = tenancy.authEnabled ? tenancy.tenant : undefined;
+  // A part that is turned off is still checked: a mistake must not wait until the day it is turned on.
+  const { enabled: fluentBitEnabled = true, ...fluentBitOptions } = props.fluentBit ?? {};
+  const fluentBitProps: FluentBitProps = {
+    ...fluentBitOptions,
+    loki: { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
+  };
+  const fluentBit = resolveFluentBitProps(fluentBitProps, "fluentBit.");
+  check(
+    fluentBit.namespace !== names.namespace,
+    "fluentBit.namespace",
+    fluentBit.namespace,
+    `a namespace other than Loki's ("${names.namespace}")`,
+    "the agent skips every log of its own namespace, so Loki's logs would be lost, and each namespace is created once",
+  );
+
+  // Grafana's namespace goes to the data source and to the dashboards of the monitoring part and the Loki chart:
+  // checked here, under the setting the user wrote, before the monitoring part takes it.
+  const { enabled: grafanaEnabled = true, namespace: grafanaNamespace = stackGrafanaNamespace(monitoringStack) } = props.grafana ?? {};
+  checkDnsLabel("grafana.namespace", grafanaNamespace);
+
+  const monitoringProps: PlatformMonitoringProps = {
+    ...props.monitoring,
+    // The dashboards go to Grafana's namespace, which may not exist without Grafana.
+    dashboards: props.monitoring?.dashboards ?? grafanaEnabled,
+    grafanaNamespace,
+    loki: { namespace: names.namespace, fullname: names.fullname },
+    fluentBit: fluentBitEnabled
+      ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: FLUENT_BIT_METRICS_PATH }
+      : undefined,
+  };
+  const monitoring = resolvePlatformMonitoringProps(monitoringProps, "monitoring.");
+
   const loki: LokiStackSettings["loki"] = {
     namespace: props.namespace,
     releaseName: props.releaseName,
@@ -344,9 +405,18 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     limits: props.limits,
     tenantLimits: props.tenantLimits,
     retentionPeriod: props.retentionPeriod,
-    alertmanagerUrl: props.alertmanagerUrl,
+    alertmanagerUrl,
     ruleGroups: props.ruleGroups,
     valuesOverrides: props.valuesOverrides,
+    // The chart's own ServiceMonitor, rules and dashboards, labelled and placed for the same monitoring stack.
+    monitoring: {
+      operatorObjects: monitoring.operatorObjects,
+      prometheusLabels: monitoring.prometheusSelectorLabels,
+      scrapeInterval: monitoring.scrapeInterval,
+      dashboards: monitoring.dashboards,
+      dashboardNamespace: monitoring.grafanaNamespace,
+      dashboardLabels: monitoring.dashboardLabels,
+    },
   };
   const lokiResolved = resolveLokiReleaseProps({ ...loki, storage: lokiStorage });
 
@@ -362,27 +432,10 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
       ? resolveLokiStorageClassProps({ name: lokiStorageClassName(names.namespace), ebsProvisioner: props.ebsProvisioner, clusterName })
       : undefined;
 
-  // The tenant header the agents and Grafana send: only with auth on, since Loki ignores it otherwise.
-  const tenant = tenancy.authEnabled ? tenancy.tenant : undefined;
-  // A part that is turned off is still checked: a mistake must not wait until the day it is turned on.
-  const { enabled: fluentBitEnabled = true, ...fluentBitOptions } = props.fluentBit ?? {};
-  const fluentBitProps: FluentBitProps = {
-    ...fluentBitOptions,
-    loki: { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
-  };
-  const fluentBit = resolveFluentBitProps(fluentBitProps, "fluentBit.");
-  check(
-    fluentBit.namespace !== names.namespace,
-    "fluentBit.namespace",
-    fluentBit.namespace,
-    `a namespace other than Loki's ("${names.namespace}")`,
-    "the agent skips every log of its own namespace, so Loki's logs would be lost, and each namespace is created once",
-  );
-
-  const { enabled: grafanaEnabled = true, namespace: grafanaNamespace } = props.grafana ?? {};
   const grafanaProps: LokiDatasourceProps = {
     namespace: grafanaNamespace,
-    loki: { queryUrl: names.queryUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
+    // Through the gateway: it also routes the ruler's rules and alerts APIs, which Grafana's rules view reads.
+    loki: { queryUrl: names.gatewayUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
     // Grafana waits at least as long as Loki's query timeout: one setting, limits.queryTimeoutSeconds.
     queryTimeoutSeconds: lokiResolved.sizing.limits.queryTimeoutSeconds,
   };
@@ -402,5 +455,6 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     storageClass,
     fluentBit: fluentBitEnabled ? fluentBit : undefined,
     grafana: grafanaEnabled ? grafana : undefined,
+    monitoring,
   };
 }

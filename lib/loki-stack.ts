@@ -12,6 +12,7 @@ import { Names } from "./loki/names";
 import { releaseRequests } from "./loki/release-requests";
 import { Tenancy } from "./loki/tenancy";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps } from "./loki-stack-props";
+import { PlatformMonitoring } from "./monitoring/monitoring";
 import { LogBuckets } from "./storage/log-buckets";
 import { LokiStorageClass } from "./volumes/storage-class";
 
@@ -41,6 +42,12 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "StorageClass/Driver": "loki_ebs_csi_driver",
   /** `data.kubernetes_resources.loki_statefulsets`: the release's StatefulSets, read by the in-place guard. */
   "Loki/InPlaceGuard/StatefulSets": "loki_statefulsets",
+  /** `kubernetes_manifest.fluent_bit_pod_monitor` */
+  "Monitoring/FluentBitPodMonitor": "fluent_bit_pod_monitor",
+  /** `kubernetes_manifest.loki_platform_rules` */
+  "Monitoring/PrometheusRule": "loki_platform_rules",
+  /** `kubernetes_config_map_v1.fluent_bit_dashboard` */
+  "Monitoring/FluentBitDashboard": "fluent_bit_dashboard",
 };
 
 /** The pinned Terraform name of an element of a stack, from PINNED_ADDRESSES; undefined when it has none. */
@@ -64,7 +71,7 @@ interface KubeAccess {
 
 /**
  * The whole Loki-on-EKS platform in one stack: S3 storage, the IAM role Loki assumes, the gp3 StorageClass,
- * the Loki Helm release, the Fluent Bit agent and the Grafana data source.
+ * the Loki Helm release, the Fluent Bit agent, the Grafana data source and the platform's own monitoring.
  * Providers and the backend live here and nowhere else.
  */
 export class LokiStack extends TerraformStack {
@@ -88,6 +95,8 @@ export class LokiStack extends TerraformStack {
   public readonly fluentBit?: FluentBit;
   /** The Grafana data source ConfigMap; absent when `grafana.enabled` is false. */
   public readonly grafanaDatasource?: LokiDatasource;
+  /** The platform's PodMonitor, PrometheusRule and Fluent Bit dashboard. */
+  public readonly monitoring: PlatformMonitoring;
 
   constructor(scope: Construct, id: string, props: LokiStackProps) {
     super(scope, id);
@@ -160,7 +169,7 @@ export class LokiStack extends TerraformStack {
       ],
     });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });
-    new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL for Grafana (the query-frontend), inside the cluster" });
+    new TerraformOutput(this, "query_url", { value: this.loki.queryUrl, description: "Loki query URL (the query-frontend), inside the cluster; Grafana's data source goes through the gateway" });
     new TerraformOutput(this, "loki_requests", {
       value: releaseRequests(this.loki.values),
       description: "CPU (cores) and memory (GiB) the Loki release requests: every pod it runs once, plus the canary on each node",
@@ -173,6 +182,12 @@ export class LokiStack extends TerraformStack {
     if (settings.grafana) {
       this.grafanaDatasource = new LokiDatasource(this, "GrafanaDatasource", settings.grafana);
     }
+
+    this.monitoring = new PlatformMonitoring(this, "Monitoring", {
+      ...settings.monitoring,
+      lokiDependsOn: [this.loki.resource],
+      fluentBitDependsOn: this.fluentBit ? [this.fluentBit.resource] : [],
+    });
   }
 
   /** Terraform names: the pinned ones from PINNED_ADDRESSES, cdktf's hashed path for everything else. */

@@ -50,13 +50,14 @@ describe("LokiDatasource defaults", () => {
     expect(provisioning.datasources[0]).toMatchObject({ name: "Loki", type: "loki", uid: "loki", access: "proxy", isDefault: false });
   });
 
-  test("given defaults, then Grafana queries the query-frontend of the release", () => {
-    expect(provisioning.datasources[0].url).toBe("http://loki-query-frontend.loki.svc.cluster.local:3100");
+  test("given defaults, then Grafana queries the release's gateway, which routes queries to the query-frontend and the rules API to the ruler", () => {
+    expect(provisioning.datasources[0].url).toBe("http://loki-gateway.loki.svc.cluster.local:80");
+    expect(provisioning.datasources[0].jsonData.manageAlerts).toBe(true);
   });
 
   test("given auth off (the default), then no tenant header and no secure data are sent", () => {
     const [datasource] = provisioning.datasources;
-    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: DEFAULT_QUERY_TIMEOUT_SECONDS + GRAFANA_TIMEOUT_MARGIN_SECONDS });
+    expect(datasource.jsonData).toEqual({ maxLines: 1000, timeout: DEFAULT_QUERY_TIMEOUT_SECONDS + GRAFANA_TIMEOUT_MARGIN_SECONDS, manageAlerts: true });
     expect(datasource).not.toHaveProperty("secureJsonData");
     expect(configMap.data[DATASOURCE_FILE_NAME]).not.toMatch(/httpHeader|X-Scope-OrgID|fake/);
   });
@@ -74,8 +75,8 @@ describe("LokiDatasource with another release, namespace and tenant", () => {
     expect(datasource.secureJsonData?.httpHeaderValue1).toBe(loki.tenant);
   });
 
-  test("given another release and namespace, then the URL follows the release's query-frontend Service", () => {
-    expect(datasource.url).toBe("http://logs-loki-query-frontend.observability.svc.cluster.local:3100");
+  test("given another release and namespace, then the URL follows the release's gateway Service", () => {
+    expect(datasource.url).toBe("http://logs-loki-gateway.observability.svc.cluster.local:80");
     expect(datasource.url).toBe(loki.queryUrl);
     expect(datasource.uid).toBe("logs-loki");
   });
@@ -112,7 +113,7 @@ describe("LokiStack wiring of the data source", () => {
 
   test("given grafana enabled (the default), then the stack exposes the data source and synthesizes its ConfigMap", () => {
     const { stack, json } = synthStack(base);
-    expect(stack.grafanaDatasource?.queryUrl).toBe(stack.names.queryUrl);
+    expect(stack.grafanaDatasource?.queryUrl).toBe(stack.names.gatewayUrl);
     expect(JSON.stringify(json)).toHaveResourceWithProperties(ConfigMapV1, {
       metadata: expect.objectContaining({ name: "loki-grafana-datasource", labels: expect.objectContaining({ grafana_datasource: "1" }) }),
     });

@@ -1,4 +1,4 @@
-import { chartFullname, rulerRulesDirName } from "../../lib/loki/chart";
+import { chartFullname, LOKI_GATEWAY_PORT, rulerRulesDirName } from "../../lib/loki/chart";
 import { LokiReleaseNamesProps, resolveLokiNames } from "../../lib/loki/loki-props";
 import { resolveTenancy } from "../../lib/loki/tenancy";
 
@@ -43,6 +43,19 @@ describe("deriveNames", () => {
     expect(n.serviceAccountSubject).toBe("system:serviceaccount:observability:loki");
   });
 
+});
+
+describe("the gateway names", () => {
+  test("given defaults, then the gateway URL is the chart's gateway Service on port 80", () => {
+    expect(names().gatewayUrl).toBe("http://loki-gateway.loki.svc.cluster.local:80");
+    expect(LOKI_GATEWAY_PORT).toBe(80);
+  });
+
+  test("given a release and namespace, then the gateway host follows the release's fullname", () => {
+    const n = names({ releaseName: "logs", namespace: "observability" });
+    expect(n.gatewayHost).toBe("logs-loki-gateway.observability.svc.cluster.local");
+    expect(n.gatewayUrl).toBe("http://logs-loki-gateway.observability.svc.cluster.local:80");
+  });
 });
 
 describe("rulerRulesDirName", () => {

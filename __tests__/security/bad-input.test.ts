@@ -126,6 +126,7 @@ const FIXTURES: readonly [string, string][] = [
   ["bad-alert-rule.ts", 'ruleGroups["argocd"].rules["ArgoErrors"].expr'],
   ["bad-alert-template.ts", 'ruleGroups["argocd"].rules["HighPercentageError"].annotations.summary'],
   ["bad-second-stack.ts", "replicationFactor"],
+  ["bad-platform-rule.ts", 'monitoring.ruleGroups["mine"].rules["LokiPanics"].expr'],
 ];
 
 interface AppRun {

@@ -87,6 +87,18 @@ export function addressesOf(json: Synthesized, typePattern: RegExp): string[] {
     .sort();
 }
 
+/**
+ * The Kubernetes object of a `kubernetes_manifest`, as Terraform reads it: the stack writes the manifest as
+ * `${yamldecode("<YAML>")}`, which is evaluated here. Throws on a manifest with references or another form.
+ */
+export function manifestObject(manifest: Block): Json {
+  const value = evaluateTemplate(String(manifest.manifest), (traversal) => {
+    throw new Error(`a manifest with a reference: ${traversal}`);
+  });
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`a manifest that is not an object: ${String(manifest.manifest)}`);
+  return value as Json;
+}
+
 /** A single nested block, whether cdktf wrote it as an object or as a one-element list. */
 export function one(value: unknown): Block | undefined {
   if (Array.isArray(value)) return value[0] as Block | undefined;

@@ -15,8 +15,8 @@ export function pushTarget(releaseName = "loki", namespace = "loki", tenant?: st
   return { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant };
 }
 
-/** What Grafana queries for a release; with a tenant when auth is on. */
+/** What Grafana queries for a release (its gateway); with a tenant when auth is on. */
 export function queryTarget(releaseName = "loki", namespace = "loki", tenant?: string): LokiQueryTarget {
   const names = releaseNames(releaseName, namespace);
-  return { queryUrl: names.queryUrl, fullname: names.fullname, releaseName, tenant };
+  return { queryUrl: names.gatewayUrl, fullname: names.fullname, releaseName, tenant };
 }

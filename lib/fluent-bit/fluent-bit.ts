@@ -23,6 +23,10 @@ import { FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from ".
 
 /** Name of every Kubernetes object the agent owns. */
 const NAME = "fluent-bit";
+/** The labels the DaemonSet selects its pods by; the metrics Service and the PodMonitor select the same. */
+export const FLUENT_BIT_SELECTOR_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": NAME };
+/** Name of the container port serving health and metrics. */
+export const FLUENT_BIT_PORT_NAME = "http";
 /** Pod annotation carrying the config's SHA-256. */
 export const CONFIG_CHECKSUM_ANNOTATION = "checksum/config";
 /**
@@ -67,7 +71,7 @@ export class FluentBit extends Construct {
     this.serviceAccountName = NAME;
     this.metricsUrl = `http://${NAME}.${settings.namespace}.svc.cluster.local:${FLUENT_BIT_HTTP_PORT}${FLUENT_BIT_METRICS_PATH}`;
 
-    const selector = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": NAME };
+    const selector = { ...FLUENT_BIT_SELECTOR_LABELS };
     const labels = { ...selector, "app.kubernetes.io/part-of": "loki", "app.kubernetes.io/managed-by": "cdktf" };
 
     const namespace = new NamespaceV1(this, "Namespace", {
@@ -134,7 +138,7 @@ export class FluentBit extends Construct {
                 imagePullPolicy: "IfNotPresent",
                 command: ["/fluent-bit/bin/fluent-bit"],
                 args: [`--config=${FLUENT_BIT_CONFIG_DIR}/${FLUENT_BIT_CONFIG_FILE}`],
-                port: [{ name: "http", containerPort: FLUENT_BIT_HTTP_PORT, protocol: "TCP" }],
+                port: [{ name: FLUENT_BIT_PORT_NAME, containerPort: FLUENT_BIT_HTTP_PORT, protocol: "TCP" }],
                 livenessProbe: {
                   httpGet: { path: FLUENT_BIT_LIVENESS_PATH, port: String(FLUENT_BIT_HTTP_PORT) },
                   initialDelaySeconds: 10,

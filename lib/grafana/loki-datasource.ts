@@ -31,7 +31,7 @@ export interface DatasourceEntry {
   readonly access: "proxy";
   readonly url: string;
   readonly isDefault: boolean;
-  readonly jsonData: Readonly<Record<string, string | number>>;
+  readonly jsonData: Readonly<Record<string, string | number | boolean>>;
   readonly secureJsonData?: Readonly<Record<string, string>>;
 }
 
@@ -43,7 +43,10 @@ export interface DatasourceProvisioning {
 
 /** The Loki release the data source points at: plain data from the stack, derived from the release's names. */
 export interface LokiQueryTarget {
-  /** Base URL Grafana queries (the query-frontend). */
+  /**
+   * Base URL Grafana queries: the release's gateway, which routes queries to the query-frontend and the rules and
+   * alerts APIs to the ruler, which alone serves them (grafana/loki#5203).
+   */
   readonly queryUrl: string;
   /** The release's `loki.fullname`, unique per release: the data source's UID and ConfigMap name derive from it. */
   readonly fullname: string;
@@ -89,14 +92,15 @@ export function grafanaTimeoutSeconds(queryTimeoutSeconds: number): number {
 
 /**
  * The provisioning document for the Loki data source, derived only from the release it points at:
- * it queries the query-frontend the release creates and, with auth on, sends the tenant
- * the agents write under. Pure: no cdktf.
+ * it queries through the gateway the release creates (which also serves the ruler's rules) and, with auth on,
+ * sends the tenant the agents write under. Pure: no cdktf.
  * @param queryTimeoutSeconds Loki's query timeout, which the data source's timeout derives from
  * @see https://grafana.com/docs/grafana/latest/datasources/loki/configure/#provision-the-data-source
  */
 export function lokiDatasourceProvisioning(loki: LokiQueryTarget, queryTimeoutSeconds: number): DatasourceProvisioning {
   // Grafana waits longer than Loki's query timeout, so a long query ends with Loki's answer, not Grafana's.
-  const jsonData = { maxLines: 1000, timeout: grafanaTimeoutSeconds(queryTimeoutSeconds) };
+  // manageAlerts: Grafana's alerting view lists the ruler's rules and alerts of this data source.
+  const jsonData = { maxLines: 1000, timeout: grafanaTimeoutSeconds(queryTimeoutSeconds), manageAlerts: true };
   const datasource: DatasourceEntry = {
     name: LOKI_DATASOURCE_NAME,
     type: "loki",

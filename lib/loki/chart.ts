@@ -25,6 +25,8 @@ export interface LokiChartFacts {
   readonly version: string;
   /** Port of every Loki component's HTTP server. */
   readonly httpPort: number;
+  /** Port of the gateway Service. */
+  readonly gatewayPort: number;
   /** Loki's push path. */
   readonly pushPath: string;
   /** Where the chart mounts `ruler.directories`, and so where the ruler reads rules. */
@@ -41,6 +43,8 @@ export const DEFAULT_CHART_VERSION = "6.29.0";
 export const DEFAULT_CHART_REPOSITORY = "https://grafana.github.io/helm-charts";
 /** Port of every Loki component's HTTP server in chart 6.29.0. */
 export const LOKI_HTTP_PORT = 3100;
+/** Port of the chart's gateway Service (`gateway.service.port`, nginx) in chart 6.29.0. */
+export const LOKI_GATEWAY_PORT = 80;
 /** Loki's push path. @see https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs */
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 /** Where the chart mounts `ruler.directories` (`/etc/loki/rules/<tenant>/`), and so where the ruler reads rules. */
@@ -78,6 +82,7 @@ export const LOKI_CHART: LokiChartFacts = {
   repository: DEFAULT_CHART_REPOSITORY,
   version: DEFAULT_CHART_VERSION,
   httpPort: LOKI_HTTP_PORT,
+  gatewayPort: LOKI_GATEWAY_PORT,
   pushPath: LOKI_PUSH_PATH,
   rulesDirectory: RULES_DIRECTORY,
   schemaPeriods: SCHEMA_PERIODS,

@@ -9,6 +9,7 @@ import {
   checkRegion,
 } from "../core/validation";
 import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
+import { LokiMonitoringProps, resolveLokiMonitoring, ResolvedLokiMonitoring } from "./monitoring-values";
 import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
 import { checkRuleFiles } from "./rules/rulefmt";
@@ -149,6 +150,8 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, S
   readonly ruleGroups?: readonly RuleGroup[];
   /** Helm values deep-merged over everything the release sets; the escape hatch. @default {} */
   readonly valuesOverrides?: Readonly<Record<string, unknown>>;
+  /** The chart's ServiceMonitor, rules and dashboards, as the monitoring stack wants them. @default all off */
+  readonly monitoring?: LokiMonitoringProps;
 }
 
 /** The Loki release's props with every default applied, validated, and the names and tenancy derived. */
@@ -177,6 +180,7 @@ export interface ResolvedLokiReleaseProps {
   readonly valuesOverrides: Readonly<Record<string, unknown>>;
   /** Declared ingest volume, its tier, component resources and Loki's limits (lib/loki/sizing.ts). */
   readonly sizing: ResolvedSizing;
+  readonly monitoring: ResolvedLokiMonitoring;
 }
 
 /**
@@ -333,6 +337,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   // The WAL replay ceiling and the ingesters' grace period are derived from this limit (lib/loki/storage-safety.ts).
   const ingesterMemoryLimit = (valuesOverrides as { ingester?: { resources?: { limits?: { memory?: unknown } } } }).ingester?.resources?.limits?.memory;
   if (ingesterMemoryLimit !== undefined) checkIngesterMemoryLimit(ingesterMemoryLimit);
+  const monitoring = resolveLokiMonitoring(props.monitoring, `${prefix}monitoring.`, names.namespace);
 
   return {
     names,
@@ -358,5 +363,6 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
     ruleGroups,
     valuesOverrides,
     sizing,
+    monitoring,
   };
 }

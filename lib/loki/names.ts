@@ -1,5 +1,5 @@
 import { serviceAccountSubject } from "../core/kubernetes";
-import { chartFullname, LOKI_HTTP_PORT, LOKI_PUSH_PATH } from "./chart";
+import { chartFullname, LOKI_GATEWAY_PORT, LOKI_HTTP_PORT, LOKI_PUSH_PATH } from "./chart";
 
 /** What the shared names are derived from. */
 export interface NamesInputs {
@@ -33,8 +33,12 @@ export interface Names {
   readonly pushUrl: string;
   /** In-cluster DNS name of the query-frontend Service. */
   readonly queryFrontendHost: string;
-  /** Base URL Grafana queries (the query-frontend). */
+  /** Base URL of the query-frontend. */
   readonly queryUrl: string;
+  /** In-cluster DNS name of the gateway Service, which routes queries to the query-frontend and rule APIs to the ruler. */
+  readonly gatewayHost: string;
+  /** Base URL of the gateway: what Grafana's data source uses, so its rules view reaches the ruler (grafana/loki#5203). */
+  readonly gatewayUrl: string;
 }
 
 /** Derives every shared name from the release's namespace, name and service account. Pure: no cdktf, no I/O. */
@@ -43,6 +47,7 @@ export function deriveNames(inputs: NamesInputs): Names {
   const fullname = chartFullname(releaseName);
   const distributorHost = `${fullname}-distributor.${namespace}.svc.cluster.local`;
   const queryFrontendHost = `${fullname}-query-frontend.${namespace}.svc.cluster.local`;
+  const gatewayHost = `${fullname}-gateway.${namespace}.svc.cluster.local`;
   return {
     namespace,
     releaseName,
@@ -55,5 +60,7 @@ export function deriveNames(inputs: NamesInputs): Names {
     pushUrl: `http://${distributorHost}:${LOKI_HTTP_PORT}${LOKI_PUSH_PATH}`,
     queryFrontendHost,
     queryUrl: `http://${queryFrontendHost}:${LOKI_HTTP_PORT}`,
+    gatewayHost,
+    gatewayUrl: `http://${gatewayHost}:${LOKI_GATEWAY_PORT}`,
   };
 }

@@ -50,6 +50,10 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["loki", "structuredConfig", "ingester", "wal", "replay_memory_ceiling"], instead: "it is derived from the ingester memory limit" },
   { path: ["loki", "structuredConfig", "ingester", "wal", "flush_on_shutdown"], instead: "an ingester that goes away for good would strand its write-ahead log" },
   { path: ["minio", "persistence", "storageClass"], instead: use("storageClass") },
+  { path: ["gateway", "enabled"], instead: "Grafana's data source and the canary reach Loki through the gateway" },
+  { path: ["monitoring", "serviceMonitor", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
+  { path: ["monitoring", "rules", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
+  { path: ["monitoring", "dashboards", "namespace"], instead: use("grafana.namespace or monitoring.stack") },
   ...LOKI_COMPONENTS.map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
   // The typed limits (lib/loki/sizing.ts). Component resources stay overridable: the reported totals read the final values.
   ...Object.entries(LIMIT_KEYS).flatMap(([setting, key]) => [

@@ -1,6 +1,7 @@
 import { deepMerge } from "../core/deep-merge";
 import { LOKI_CHART, LokiComponent, SchemaPeriod } from "./chart";
 import type { ResolvedLokiReleaseProps } from "./loki-props";
+import { LokiMonitoringValues, lokiMonitoringValues } from "./monitoring-values";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
 import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
@@ -80,6 +81,8 @@ export interface LokiValues {
   readonly lokiCanary: { readonly resources: ContainerResources; readonly extraArgs: readonly string[] };
   readonly sidecar: { readonly rules: { readonly enabled: false } };
   readonly minio: { readonly enabled: boolean; readonly resources?: ContainerResources };
+  /** The chart's ServiceMonitor, rules and dashboards, wired to the monitoring stack (loki/monitoring-values.ts). */
+  readonly monitoring: LokiMonitoringValues;
 }
 
 /** Name of the data volume of the ingesters (write-ahead log) and the compactor, mounted at /var/loki. */
@@ -207,6 +210,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     // labelled rule ConfigMaps would only add an unbounded container and API access.
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
+    monitoring: lokiMonitoringValues(settings.monitoring),
   };
   // Storage class of every claim, rollout-operator and zone migration; the declared size's caches and Loki limits
   // (lib/loki/sizing.ts); the user's overrides; then the WAL block and grace period, derived from the ingester memory

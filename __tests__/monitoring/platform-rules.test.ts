@@ -1,0 +1,139 @@
+import { dashboardExpressions, fluentBitDashboard } from "../../lib/monitoring/dashboards";
+import { DISCARD_REASONS, platformRuleGroups, RETENTION_STALE_SECONDS, vectorSelector } from "../../lib/monitoring/platform-rules";
+import {
+  checkPrometheusRuleGroups,
+  findPromQLSyntaxError,
+  isPrometheusAlertingRule,
+  PrometheusAlertingRule,
+  PrometheusRecordingRule,
+  promqlMetricNames,
+} from "../../lib/monitoring/promql";
+import { parseDuration } from "../../lib/core/validation";
+import { Exporter, exportedMetrics } from "./exported-metrics";
+
+const groups = platformRuleGroups({ lokiNamespace: "loki", fluentBitNamespace: "fluent-bit" });
+const rules = groups.flatMap((g) => g.rules);
+const alerts = rules.filter(isPrometheusAlertingRule);
+const recorded = new Set(rules.filter((r): r is PrometheusRecordingRule => !isPrometheusAlertingRule(r)).map((r) => r.record));
+const alert = (name: string): PrometheusAlertingRule => {
+  const found = alerts.find((a) => a.alert === name);
+  if (!found) throw new Error(`no alert ${name}`);
+  return found;
+};
+
+/** The program a metric name belongs to, by its prefix. */
+function exporterOf(metric: string): Exporter {
+  if (metric.startsWith("loki_canary_")) return "canary";
+  if (metric.startsWith("fluentbit_")) return "fluent-bit";
+  if (metric.startsWith("loki_")) return "loki";
+  throw new Error(`${metric} belongs to no program the platform runs`);
+}
+
+describe("the platform's Prometheus rules", () => {
+  test("given every rule, then its expression parses with Prometheus' own grammar", () => {
+    for (const rule of rules) expect([rule.expr, findPromQLSyntaxError(rule.expr)]).toEqual([rule.expr, undefined]);
+  });
+
+  test("given every metric an expression reads, then the program it watches really exports it, or a platform rule records it", () => {
+    const exported = { loki: exportedMetrics("loki"), canary: exportedMetrics("canary"), "fluent-bit": exportedMetrics("fluent-bit") };
+    const read = rules.flatMap((rule) => promqlMetricNames(rule.expr));
+    expect(read.length).toBeGreaterThan(10);
+    for (const metric of read) {
+      if (recorded.has(metric)) continue;
+      expect([metric, exported[exporterOf(metric)].has(metric)]).toEqual([metric, true]);
+    }
+  });
+
+  test("given every recorded series, then a rule reads it (no recording rule is dead weight)", () => {
+    const read = new Set(rules.flatMap((rule) => promqlMetricNames(rule.expr)));
+    for (const series of recorded) expect([series, read.has(series)]).toEqual([series, true]);
+  });
+
+  test("given the failures the platform must see, then each has an alert", () => {
+    const byFailure: Record<string, string> = {
+      "discarded: rate_limited": "LokiIngestionRateLimited",
+      "discarded: per_stream_rate_limit": "LokiStreamRateLimited",
+      "discarded: too_far_behind": "LokiSamplesTooFarBehind",
+      "discarded: line_too_long": "LokiLinesTooLong",
+      "ruler cannot reach Alertmanager": "LokiRulerAlertmanagerUnreachable",
+      "ruler knows no Alertmanager": "LokiRulerNoAlertmanager",
+      "rule groups fail to load": "LokiRulerRulesNotLoaded",
+      "rule groups fail to evaluate": "LokiRuleEvaluationFailures",
+      "compactor retention not run for a day": "LokiRetentionNotApplied",
+      "Fluent Bit retries failed for good": "FluentBitRetriesFailed",
+      "Fluent Bit dropped records": "FluentBitDroppedRecords",
+      "Fluent Bit buffer close to full": "FluentBitBufferNearlyFull",
+      "a node whose agent sent nothing": "FluentBitNodeSilent",
+    };
+    for (const name of Object.values(byFailure)) expect(alert(name).alert).toBe(name);
+  });
+
+  test("given each discard reason, then its alert selects exactly that reason", () => {
+    for (const [reason, { alert: name }] of Object.entries(DISCARD_REASONS)) {
+      expect(alert(name).expr).toContain(`reason="${reason}"`);
+    }
+    expect(Object.keys(DISCARD_REASONS)).toEqual(["rate_limited", "per_stream_rate_limit", "too_far_behind", "line_too_long"]);
+  });
+
+  test("given the retention alert, then it fires after a day without a successful run", () => {
+    expect(RETENTION_STALE_SECONDS).toBe(86400);
+    expect(alert("LokiRetentionNotApplied").expr).toMatch(/loki_compactor_apply_retention_last_successful_run_timestamp_seconds.*> 86400$/);
+  });
+
+  test("given every alert, then it has a severity, a summary, a runbook-style description and a for of at least 5 minutes", () => {
+    expect(() => checkPrometheusRuleGroups("rules", groups)).not.toThrow();
+    for (const a of alerts) {
+      expect(["critical", "warning", "info"]).toContain(a.labels.severity);
+      expect(a.annotations.summary.length).toBeGreaterThan(10);
+      expect(a.annotations.description.length).toBeGreaterThan(80);
+      expect(parseDuration(a.for)).toBeGreaterThanOrEqual(5 * 60_000);
+    }
+  });
+
+  test("given the scope's namespaces, then every selector reads only this platform's Loki or agents", () => {
+    for (const rule of rules) {
+      for (const selector of rule.expr.match(/[a-z_:]+\{[^}]*\}/g) ?? []) expect(selector).toMatch(/namespace="(loki|fluent-bit)"/);
+    }
+    const other = platformRuleGroups({ lokiNamespace: "logs", fluentBitNamespace: "agents" }).flatMap((g) => g.rules);
+    expect(other.find((r) => "alert" in r && r.alert === "FluentBitDroppedRecords")?.expr).toContain('namespace="agents"');
+    expect(other.find((r) => "alert" in r && r.alert === "LokiRulerNoAlertmanager")?.expr).toContain('namespace="logs"');
+  });
+
+  test("given no Fluent Bit namespace, then no rule reads a Fluent Bit series", () => {
+    const lokiOnly = platformRuleGroups({ lokiNamespace: "loki" }).flatMap((g) => g.rules);
+    expect(lokiOnly.some((r) => r.expr.includes("fluentbit_"))).toBe(false);
+    expect(lokiOnly.some((r) => "alert" in r && r.alert === "LokiRetentionNotApplied")).toBe(true);
+  });
+});
+
+describe("vectorSelector", () => {
+  test("given labels, then each value is a quoted PromQL string", () => {
+    expect(vectorSelector("up", { namespace: 'a"b' })).toBe('up{namespace="a\\"b"}');
+    expect(vectorSelector("up", {})).toBe("up");
+  });
+
+  test("given single quotes, then each value is a single-quoted PromQL string that parses", () => {
+    expect(vectorSelector("up", { namespace: "fluent-bit", job: "a'b" }, "'")).toBe("up{namespace='fluent-bit', job='a\\'b'}");
+    expect(findPromQLSyntaxError(vectorSelector("up", { namespace: "fluent-bit", job: "a'b" }, "'"))).toBeUndefined();
+  });
+});
+
+describe("the Fluent Bit dashboard", () => {
+  const dashboard = fluentBitDashboard("fluent-bit");
+  const exprs = dashboardExpressions(dashboard);
+
+  test("given every panel query, then it parses and reads only metrics Fluent Bit 4.0.1 exports at /api/v2/metrics/prometheus", () => {
+    const exported = exportedMetrics("fluent-bit");
+    expect(exprs.length).toBeGreaterThanOrEqual(6);
+    for (const expr of exprs) {
+      expect([expr, findPromQLSyntaxError(expr)]).toEqual([expr, undefined]);
+      for (const metric of promqlMetricNames(expr)) expect([metric, exported.has(metric)]).toEqual([metric, true]);
+      expect(expr).toContain("namespace='fluent-bit'");
+    }
+  });
+
+  test("given the dashboard JSON, then nothing in it reads as a Terraform template", () => {
+    expect(JSON.stringify(dashboard)).not.toMatch(/\$\{|%\{/);
+    expect(dashboard.templating.list[0]).toMatchObject({ name: "datasource", type: "datasource", query: "prometheus" });
+  });
+});
