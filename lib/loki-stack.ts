@@ -32,6 +32,8 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "LokiRole/Resource": "loki",
   /** `local.loki_oidc_issuer_host` */
   "LokiRole/OidcIssuerHost": "loki_oidc_issuer_host",
+  /** `data.kubernetes_resources.loki_dashboard_namespace`: Grafana's namespace, checked before the chart writes dashboards there. */
+  "Loki/DashboardNamespace": "loki_dashboard_namespace",
   /** `helm_release.loki`: a new address would uninstall and reinstall Loki. */
   "Loki/Resource": "loki",
   /** `kubernetes_config_map_v1.loki_grafana_datasource` */

@@ -59,9 +59,9 @@ const deployed = (ingesterClaim = { size: "10Gi", storageClass: "loki-gp3" } as 
   statefulSet("loki-results-cache"),
 ];
 
-/** The helm_release preconditions of a synthesized stack: `${...}` conditions and messages. */
+/** The helm_release preconditions of a synthesized stack that read its StatefulSets: the in-place guard's. */
 function preconditionsOf(json: Synthesized): { condition: string; error_message: string }[] {
-  return json.resource.helm_release.loki.lifecycle.precondition;
+  return (json.resource.helm_release.loki.lifecycle.precondition as { condition: string; error_message: string }[]).filter((p) => p.condition.includes(STATEFULSETS));
 }
 
 /**
@@ -214,5 +214,35 @@ describe("given the release on its own, naming no storage class", () => {
     expect(evaluate([condition, condition], null)).toEqual([true, true]);
     expect(evaluate([condition], deployed({ size: "10Gi" }))).toEqual([true]);
     expect(evaluate([condition], deployed())).toEqual([false]);
+  });
+});
+
+describe("given the dashboard namespace check evaluated by terraform console", () => {
+  const NAMESPACE = "data.kubernetes_resources.loki_dashboard_namespace.objects";
+  const { json } = synthStack(REFERENCE_PROPS);
+  const release = json.resource.helm_release.loki;
+  const precondition = (release.lifecycle.precondition as { condition: string; error_message: string }[]).find((p) => p.condition.includes(NAMESPACE));
+  const check = (objects: unknown) => evaluate([(precondition as { condition: string }).condition.split(NAMESPACE).join(STATEFULSETS)], objects)[0];
+
+  test("given dashboards for Grafana in another namespace, then the plan looks that namespace up", () => {
+    expect(json.data.kubernetes_resources.loki_dashboard_namespace).toMatchObject({ api_version: "v1", kind: "Namespace", field_selector: "metadata.name=monitoring" });
+    expect(precondition?.error_message).toMatch(/^Grafana's namespace "monitoring" does not exist on the cluster/);
+    expect(precondition?.error_message).toContain("monitoring.dashboards: false");
+  });
+
+  test("when the namespace does not exist, then the plan fails before Helm runs", () => {
+    expect(check(null)).toBe(false);
+    expect(check([])).toBe(false);
+  });
+
+  test("when the namespace exists, then the check passes", () => {
+    expect(check([{ apiVersion: "v1", kind: "Namespace", metadata: { name: "monitoring" }, spec: { finalizers: ["kubernetes"] } }])).toBe(true);
+  });
+
+  test("given no dashboards, or dashboards in the release's own namespace, then nothing is looked up", () => {
+    for (const props of [{ monitoring: { dashboards: false } }, { grafana: { enabled: false } }, { grafana: { namespace: "loki" } }]) {
+      const other = synthStack({ ...REFERENCE_PROPS, ...props }).json;
+      expect([props, other.data.kubernetes_resources?.loki_dashboard_namespace]).toEqual([props, undefined]);
+    }
   });
 });

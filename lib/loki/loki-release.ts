@@ -1,4 +1,5 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
+import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
@@ -31,6 +32,25 @@ export function lokiValuesYaml(values: LokiValues): string {
 function escapeTerraformTemplates(text: string): string {
   // Replacement functions: in a replacement string, "$$" would itself collapse to "$".
   return text.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/** The README section on where the dashboards go, which the namespace check points to. */
+export const MONITORING_README_SECTION = "README.md#monitoring-the-platform";
+
+/**
+ * The precondition that the namespace the chart writes its dashboards to exists: a namespace lookup that finds
+ * nothing (or null, before the API answers anything) fails the plan with a message that says what to set.
+ */
+export function dashboardNamespaceCheck(lookup: DataKubernetesResources, namespace: string): { condition: string; errorMessage: string } {
+  // The address as text: the condition is one HCL expression, which a token inside would split.
+  const objects = `data.${DataKubernetesResources.tfResourceType}.${lookup.friendlyUniqueId}.objects`;
+  return {
+    condition: `\${length([for o in flatten([${objects}]) : o if o != null]) > 0}`,
+    errorMessage:
+      `Grafana's namespace "${namespace}" does not exist on the cluster, and the Loki chart writes its dashboards there: Helm would fail ` +
+      `and roll back the whole release. Install Grafana in it, set grafana.namespace to the namespace Grafana's sidecar watches, ` +
+      `or set monitoring.dashboards: false. See ${MONITORING_README_SECTION}.`,
+  };
 }
 
 /**
@@ -67,6 +87,8 @@ export class LokiRelease extends Construct {
   public readonly queryUrl: string;
   /** The plan-time check of the deployed StatefulSets against what the release wants, on the release's preconditions. */
   public readonly guard: InPlaceGuard;
+  /** The lookup of the namespace the chart writes its dashboards to, when that is not the release's own. */
+  public readonly dashboardNamespace?: DataKubernetesResources;
 
   constructor(scope: Construct, id: string, props: LokiReleaseProps) {
     super(scope, id);
@@ -97,6 +119,19 @@ export class LokiRelease extends Construct {
       },
     });
 
+    // The chart writes its dashboards into Grafana's namespace; a namespace that does not exist would fail the
+    // install and roll back the whole release after Helm's timeout, so the plan checks it first.
+    const preconditions = [...this.guard.preconditions];
+    const { monitoring } = settings;
+    if (monitoring.dashboards && monitoring.dashboardNamespace !== names.namespace) {
+      this.dashboardNamespace = new DataKubernetesResources(this, "DashboardNamespace", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        fieldSelector: `metadata.name=${monitoring.dashboardNamespace}`,
+      });
+      preconditions.push(dashboardNamespaceCheck(this.dashboardNamespace, monitoring.dashboardNamespace));
+    }
+
     this.resource = new Release(this, "Resource", {
       name: names.releaseName,
       chart: LOKI_CHART_NAME,
@@ -112,7 +147,7 @@ export class LokiRelease extends Construct {
       maxHistory: settings.helmMaxHistory,
       values: [this.valuesYaml],
       dependsOn: settings.dependsOn.length > 0 ? [...settings.dependsOn] : undefined,
-      lifecycle: { precondition: [...this.guard.preconditions] },
+      lifecycle: { precondition: preconditions },
     });
   }
 }
