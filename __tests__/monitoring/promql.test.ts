@@ -27,7 +27,7 @@ describe("findPromQLSyntaxError", () => {
   });
 
   test("given an unclosed call, then the error is at the end", () => {
-    expect(findPromQLSyntaxError("rate(x[5m]")).toEqual({ position: 10, near: "" });
+    expect(findPromQLSyntaxError("rate(x[5m]")).toEqual({ position: 10, line: 1, column: 11, near: "" });
   });
 
   test("given a stray operator, then the error names the position and the text", () => {

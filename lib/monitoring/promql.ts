@@ -1,4 +1,5 @@
 import { parser } from "@prometheus-io/lezer-promql";
+import { ExpressionSyntaxError, firstSyntaxError } from "../core/lezer";
 import { check, checkDuration, ConfigError } from "../core/validation";
 
 /**
@@ -54,41 +55,15 @@ export function isPrometheusAlertingRule(rule: PrometheusRule): rule is Promethe
 }
 
 /** Where Prometheus' PromQL grammar gave up on an expression. */
-export interface PromQLSyntaxError {
-  /** Offset of the first character the grammar could not accept (0-based). */
-  readonly position: number;
-  /** The text from that character on, shortened; empty at the end of the expression. */
-  readonly near: string;
-}
-
-const NEAR_LENGTH = 24;
+export type PromQLSyntaxError = ExpressionSyntaxError;
 
 /**
  * Finds the first syntax error in a PromQL expression with Prometheus' own grammar (the one its UI uses).
- * The grammar never throws: it marks what it cannot parse with error nodes, and the first one is reported.
  * @see https://github.com/prometheus/prometheus/tree/main/web/ui/module/lezer-promql
  * @returns undefined when the expression parses
  */
 export function findPromQLSyntaxError(expr: string): PromQLSyntaxError | undefined {
-  let position: number | undefined;
-  parser.parse(expr).iterate({
-    enter(node) {
-      if (position !== undefined) return false;
-      if (node.type.isError) {
-        position = node.from;
-        return false;
-      }
-      return true;
-    },
-  });
-  if (position === undefined) return undefined;
-  return {
-    position,
-    near: expr
-      .slice(position, position + NEAR_LENGTH)
-      .replace(/\s+/g, " ")
-      .trim(),
-  };
+  return firstSyntaxError(parser.parse(expr), expr);
 }
 
 /**

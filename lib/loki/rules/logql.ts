@@ -1,4 +1,5 @@
 import { parser } from "@grafana/lezer-logql";
+import { ExpressionSyntaxError, firstSyntaxError } from "../../core/lezer";
 import { check, checkDuration, ConfigError, parseDuration } from "../../core/validation";
 import { isAlertingRule, LokiRule, RuleGroup } from "./rules";
 
@@ -6,16 +7,7 @@ import { isAlertingRule, LokiRule, RuleGroup } from "./rules";
 type LogQLNode = ReturnType<typeof parser.parse>["topNode"];
 
 /** Where Grafana's LogQL grammar gave up on an expression. */
-export interface LogQLSyntaxError {
-  /** Offset of the first character the grammar could not accept (0-based). */
-  readonly position: number;
-  /** Line of that character (1-based). */
-  readonly line: number;
-  /** Column of that character (1-based). */
-  readonly column: number;
-  /** The text from that character on, shortened; empty at the end of the expression. */
-  readonly near: string;
-}
+export type LogQLSyntaxError = ExpressionSyntaxError;
 
 /** Whether a LogQL expression returns log lines or numbers. */
 export type LogQLKind = "log" | "metric";
@@ -61,7 +53,6 @@ export interface LogQLAnalysis {
 }
 
 const MATCHER_OPS: Readonly<Record<string, LogQLMatcher["op"]>> = { Eq: "=", Neq: "!=", Re: "=~", Nre: "!~" };
-const NEAR_LENGTH = 24;
 
 /**
  * Finds the first syntax error in a LogQL expression with Grafana's own LogQL grammar.
@@ -70,25 +61,7 @@ const NEAR_LENGTH = 24;
  * @returns undefined when the expression parses
  */
 export function findLogQLSyntaxError(expr: string): LogQLSyntaxError | undefined {
-  let position: number | undefined;
-  parser.parse(expr).iterate({
-    enter(node) {
-      if (position !== undefined) return false;
-      if (node.type.isError) {
-        position = node.from;
-        return false;
-      }
-      return true;
-    },
-  });
-  if (position === undefined) return undefined;
-  const before = expr.slice(0, position).split("\n");
-  return {
-    position,
-    line: before.length,
-    column: before[before.length - 1].length + 1,
-    near: expr.slice(position, position + NEAR_LENGTH).replace(/\s+/g, " ").trim(),
-  };
+  return firstSyntaxError(parser.parse(expr), expr);
 }
 
 /**
