@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { LokiStack, LokiStackProps } from "../../lib";
 import { FLUENT_BIT_METRICS_PATH } from "../../lib/fluent-bit/config";
 import { FLUENT_BIT_DASHBOARD_FILE } from "../../lib/monitoring/monitoring";
-import { findPromQLSyntaxError } from "../../lib/monitoring/promql";
+import { findPromQLSyntaxError, PrometheusRuleGroup } from "../../lib/monitoring/promql";
 import { Json } from "../support/json";
 import { manifestObject, Synthesized, synthStack } from "../support/synth";
 
@@ -34,6 +34,21 @@ function leafPaths(value: unknown, path: string[] = []): string[] {
   }
   return [path.join(".")];
 }
+
+
+/** A user's own platform rule group, in the typed form. */
+const MY_GROUP: PrometheusRuleGroup = {
+  name: "mine",
+  rules: [
+    {
+      alert: "LokiPanics",
+      expr: 'sum(increase(loki_panic_total{namespace="loki"}[10m])) > 0',
+      for: "5m",
+      labels: { severity: "critical" },
+      annotations: { summary: "Loki panicked", description: "A Loki component panicked; read its log." },
+    },
+  ],
+};
 
 describe("monitoring with kube-prometheus-stack, release kps in monitoring", () => {
   const { json, stack } = synth(KPS);
@@ -121,35 +136,11 @@ describe("monitoring with kube-prometheus-stack, release kps in monitoring", () 
       ...KPS,
       monitoring: {
         ...KPS.monitoring,
-        ruleGroups: [
-          {
-            name: "mine",
-            rules: [
-              {
-                alert: "LokiPanics",
-                expr: 'sum(increase(loki_panic_total{namespace="loki"}[10m])) > 0',
-                for: "5m",
-                labels: { severity: "critical" },
-                annotations: { summary: "Loki panicked", description: "A Loki component panicked; read its log." },
-              },
-            ],
-          },
-        ],
+        ruleGroups: [MY_GROUP],
       },
     });
     const groups = manifestOf(withMine, "PrometheusRule").spec.groups;
-    expect(groups[groups.length - 1]).toEqual({
-      name: "mine",
-      rules: [
-        {
-          alert: "LokiPanics",
-          expr: 'sum(increase(loki_panic_total{namespace="loki"}[10m])) > 0',
-          for: "5m",
-          labels: { severity: "critical" },
-          annotations: { summary: "Loki panicked", description: "A Loki component panicked; read its log." },
-        },
-      ],
-    });
+    expect(groups[groups.length - 1]).toEqual(MY_GROUP);
   });
 });
 
