@@ -17,7 +17,7 @@ export type {
 
 // Shared building blocks.
 export { ConfigError } from "./core/validation";
-export { canonicalQuantity, quantityBytes } from "./core/quantity";
+export { canonicalQuantity, lokiByteSize, quantityBytes } from "./core/quantity";
 export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
 
 // Storage.

@@ -1,4 +1,4 @@
-import { canonicalQuantity, quantityBytes } from "../../lib/core/quantity";
+import { canonicalQuantity, lokiByteSize, quantityBytes } from "../../lib/core/quantity";
 
 describe("quantityBytes", () => {
   test.each([
@@ -29,5 +29,24 @@ describe("canonicalQuantity", () => {
     ["250m", "250m"],
   ])("given %s, then the API server writes it back as %s", (quantity, canonical) => {
     expect(canonicalQuantity(quantity)).toBe(canonical);
+  });
+});
+
+describe("lokiByteSize", () => {
+  test("given whole bytes, then the largest binary unit Loki's byte sizes parse that keeps an integer", () => {
+    expect(lokiByteSize(3 * 1024 ** 3)).toBe("3GB");
+    expect(lokiByteSize(1536 * 1024 ** 2)).toBe("1536MB");
+    expect(lokiByteSize(256 * 1024)).toBe("256KB");
+    expect(lokiByteSize(1000)).toBe("1000B");
+    expect(lokiByteSize(0)).toBe("0B");
+  });
+
+  test("given any output, then it never carries a Kubernetes suffix (Mi, MiB, Gi) that Loki refuses", () => {
+    for (const bytes of [1, 1024, 1024 ** 2 * 3072, 1024 ** 3 * 6, 1024 ** 4]) expect(lokiByteSize(bytes)).toMatch(/^\d+(B|KB|MB|GB)$/);
+  });
+
+  test("fails on a fraction or a negative number of bytes", () => {
+    expect(() => lokiByteSize(1.5)).toThrow(/whole number of bytes/);
+    expect(() => lokiByteSize(-1)).toThrow(/whole number of bytes/);
   });
 });

@@ -18,19 +18,20 @@ describe("WAL safety", () => {
   test("given the ingester's memory limit, then the WAL replay stops at 75% of it and flushes on shutdown", () => {
     const limit = quantityBytes(v.ingester.resources.limits.memory);
     const ceiling = walSafety(v.ingester.resources.limits.memory).replayMemoryCeilingBytes;
-    expect(v.loki.ingester.wal).toEqual({ enabled: true, flush_on_shutdown: true, replay_memory_ceiling: `${ceiling / 1024 ** 2}MiB` });
+    expect(v.loki.ingester.wal).toEqual({ enabled: true, flush_on_shutdown: true, replay_memory_ceiling: `${ceiling / 1024 ** 3}GB` });
     expect(ceiling).toBeLessThan(limit);
     expect(ceiling).toBeGreaterThan(limit * REPLAY_MEMORY_SHARE - 1024 ** 2);
-    // The 4 Gi limit of the reference values: 3072 MiB, below Loki's default of 4 GB that would be killed mid-replay.
-    expect(v.loki.ingester.wal.replay_memory_ceiling).toBe("3072MiB");
+    // The 4 Gi limit of the reference values: 3 GiB, below Loki's default of 4 GB that would be killed mid-replay.
+    // Loki's byte sizes take KB, MB, GB (powers of 1024); "3072MiB" is refused at startup.
+    expect(v.loki.ingester.wal.replay_memory_ceiling).toBe("3GB");
   });
 
   test("given another ingester memory limit in the final values, then the ceiling and the grace period follow it", () => {
     const bigger = values({ valuesOverrides: { ingester: { resources: { limits: { memory: "8Gi" } } } } });
-    expect(bigger.loki.ingester.wal.replay_memory_ceiling).toBe("6144MiB");
+    expect(bigger.loki.ingester.wal.replay_memory_ceiling).toBe("6GB");
     expect(bigger.ingester.terminationGracePeriodSeconds).toBe(60 + 512);
     const smaller = values({ valuesOverrides: { ingester: { resources: { limits: { memory: "2Gi" } } } } });
-    expect(smaller.loki.ingester.wal.replay_memory_ceiling).toBe("1536MiB");
+    expect(smaller.loki.ingester.wal.replay_memory_ceiling).toBe("1536MB");
   });
 
   test("given the reference limit, then an ingester gets long enough to flush a full limit of chunks, never less than the chart's 300 s", () => {
@@ -45,7 +46,7 @@ describe("WAL safety", () => {
 
   test("given other WAL keys through valuesOverrides, then they are kept next to the derived ones", () => {
     const v2 = values({ valuesOverrides: { loki: { ingester: { wal: { checkpoint_duration: "10m" } } } } });
-    expect(v2.loki.ingester.wal).toMatchObject({ checkpoint_duration: "10m", flush_on_shutdown: true, replay_memory_ceiling: "3072MiB" });
+    expect(v2.loki.ingester.wal).toMatchObject({ checkpoint_duration: "10m", flush_on_shutdown: true, replay_memory_ceiling: "3GB" });
   });
 
   test("fails on an ingester memory limit that is no byte quantity, naming it, when the release's props are resolved", () => {

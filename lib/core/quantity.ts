@@ -47,3 +47,22 @@ export function canonicalQuantity(quantity: string): string {
   }
   return `${value}${index >= 0 ? suffixes[index] : ""}`;
 }
+
+/**
+ * Bytes in the form Loki's byte-size settings parse (`flagext.ByteSize`, the c2h5oh/datasize units): a whole number
+ * of the largest binary unit that keeps it an integer, written `B`, `KB`, `MB` or `GB`, where Loki's `KB` is 1024 bytes
+ * and `MB` 1024 KB. Kubernetes spellings such as `3072MiB` or `3Gi` are refused at startup by every Loki component.
+ * @see https://github.com/grafana/dskit/blob/main/flagext/bytesize.go
+ * @see https://github.com/c2h5oh/datasize/blob/master/datasize.go
+ */
+export function lokiByteSize(bytes: number): string {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new Error(`not a whole number of bytes: ${bytes}`);
+  const units = ["B", "KB", "MB", "GB"] as const;
+  let value = bytes;
+  let index = 0;
+  while (index < units.length - 1 && value !== 0 && value % 1024 === 0) {
+    value /= 1024;
+    index++;
+  }
+  return `${value}${units[index]}`;
+}

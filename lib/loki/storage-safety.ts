@@ -1,4 +1,4 @@
-import { quantityBytes } from "../core/quantity";
+import { lokiByteSize, quantityBytes } from "../core/quantity";
 import { ConfigError } from "../core/validation";
 
 /**
@@ -42,7 +42,7 @@ export interface WalValues {
   readonly enabled: true;
   /** Flush every chunk to object storage on shutdown, so an ingester that never comes back strands nothing on its volume. */
   readonly flush_on_shutdown: true;
-  /** Memory the WAL replay may use before it flushes, in whole MiB (Loki reads "3072MiB" as a byte size). */
+  /** Memory the WAL replay may use before it flushes, in Loki's byte-size form ("3GB" is 3 GiB; lokiByteSize). */
   readonly replay_memory_ceiling: string;
 }
 
@@ -68,7 +68,7 @@ export function walSafety(memoryLimit: string): WalSafety {
   const flushSeconds = Math.ceil(bytes / (SHUTDOWN_FLUSH_MIB_PER_SECOND * mib));
   const ceilingMib = Math.floor((bytes * REPLAY_MEMORY_SHARE) / mib);
   return {
-    wal: { enabled: true, flush_on_shutdown: true, replay_memory_ceiling: `${ceilingMib}MiB` },
+    wal: { enabled: true, flush_on_shutdown: true, replay_memory_ceiling: lokiByteSize(ceilingMib * mib) },
     replayMemoryCeilingBytes: ceilingMib * mib,
     terminationGracePeriodSeconds: Math.max(CHART_INGESTER_GRACE_SECONDS, SHUTDOWN_OVERHEAD_SECONDS + flushSeconds),
   };
