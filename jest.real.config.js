@@ -1,0 +1,18 @@
+/**
+ * The real-program suite (`npm run test:real`): the stacks rendered by the real chart and run by the real Loki,
+ * Fluent Bit, Prometheus tools, Alertmanager and nginx, each taken from an environment variable (real/support/programs.ts).
+ * Not part of `npm test`, which needs nothing but Node.
+ * @type {import('jest').Config}
+ */
+const base = require("./jest.config");
+
+module.exports = {
+  ...base,
+  roots: ["<rootDir>/real"],
+  testMatch: ["**/*.test.ts"],
+  // Programs start and stop here: every test sets its own generous timeout as well.
+  testTimeout: 300_000,
+  // Two workers, as in `npm test`: each suite file starts its programs once, and two run side by side on 2 cores.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: undefined,
+};

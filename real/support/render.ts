@@ -1,0 +1,68 @@
+/**
+ * `helm template` with the real chart of the stack's version: the objects Helm would apply, and the Loki config
+ * every Loki component reads.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { Json } from "../../__tests__/support/json";
+import { programPath } from "./programs";
+import { RealStack } from "./stacks";
+import { versionPrograms } from "./versions";
+
+/** A rendered Kubernetes object. */
+export type K8sObject = Json & { readonly apiVersion: string; readonly kind: string; readonly metadata: Json & { readonly name: string } };
+
+/** What `helm template` printed. */
+export interface Rendered {
+  /** Helm's exit status: 0 when the chart (templates, validate.yaml, values.schema.json) accepted the values. */
+  readonly status: number;
+  readonly stderr: string;
+  readonly objects: readonly K8sObject[];
+}
+
+/** The objects of one kind. */
+export function ofKind(rendered: Rendered, kind: string): K8sObject[] {
+  return rendered.objects.filter((o) => o.kind === kind);
+}
+
+/** The one object of a kind and name; throws when there is none. */
+export function objectNamed(rendered: Rendered, kind: string, name: string): K8sObject {
+  const found = rendered.objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (found === undefined) {
+    throw new Error(`no ${kind} ${name} in the render; the ${kind}s are: ${ofKind(rendered, kind).map((o) => o.metadata.name).join(", ") || "none"}`);
+  }
+  return found;
+}
+
+/**
+ * Renders the stack's Loki release with the chart of its version, as `helm template` does.
+ * @param apiVersions extra API versions the cluster serves (`-a`), such as `monitoring.coreos.com/v1/ServiceMonitor`
+ */
+export function renderLoki(stack: RealStack, apiVersions: readonly string[] = []): Rendered {
+  const { release } = stack;
+  const chartDir = programPath(versionPrograms(release.version).chart);
+  const dir = mkdtempSync(join(tmpdir(), "loki-render-"));
+  try {
+    const valuesFile = join(dir, "values.yaml");
+    writeFileSync(valuesFile, release.valuesYaml);
+    const args = ["template", release.name, chartDir, "-n", release.namespace, "-f", valuesFile, ...apiVersions.flatMap((a) => ["-a", a])];
+    const helm = spawnSync(programPath("helm"), args, { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (helm.error) throw helm.error;
+    const objects = helm.status === 0 ? parseAllDocuments(helm.stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null) : [];
+    return { status: helm.status ?? 1, stderr: helm.stderr, objects };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The Loki config every component reads: `config.yaml` of the chart's config ConfigMap (or Secret). */
+export function lokiConfigYaml(rendered: Rendered): string {
+  const holders = rendered.objects.filter((o) => (o.kind === "ConfigMap" || o.kind === "Secret") && typeof (o.data?.["config.yaml"] ?? o.stringData?.["config.yaml"]) === "string");
+  if (holders.length !== 1) throw new Error(`expected one config.yaml in the render, found ${holders.length}`);
+  const holder = holders[0];
+  if (holder.kind === "Secret" && holder.data?.["config.yaml"] !== undefined) return Buffer.from(String(holder.data["config.yaml"]), "base64").toString("utf8");
+  return String(holder.data?.["config.yaml"] ?? holder.stringData["config.yaml"]);
+}
