@@ -39,7 +39,7 @@ export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./ident
 
 // Loki.
 export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS, LOKI_GATEWAY_PORT } from "./loki/chart";
-export type { LokiChartFacts, LokiComponent } from "./loki/chart";
+export type { LokiChartFacts, LokiComponent, LokiVersion } from "./loki/chart";
 export { deriveNames } from "./loki/names";
 export type { Names } from "./loki/names";
 export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";

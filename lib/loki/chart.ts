@@ -15,6 +15,9 @@ export interface SchemaPeriod {
   readonly index: { readonly prefix: string; readonly period: "24h" };
 }
 
+/** A Loki version a chart the stack knows runs (the chart's appVersion). */
+export type LokiVersion = "3.4.2" | "3.7.6";
+
 /** The facts of one version of the Loki chart that the stack depends on. */
 export interface LokiChartFacts {
   /** Chart name, which `loki.fullname` and the chart's default service account are built from. */
@@ -23,6 +26,8 @@ export interface LokiChartFacts {
   readonly repository: string;
   /** Chart version. */
   readonly version: string;
+  /** The Loki version the chart runs: its ruler decides which rule files load. */
+  readonly lokiVersion: LokiVersion;
   /** Port of every Loki component's HTTP server. */
   readonly httpPort: number;
   /** Port of the gateway Service. */
@@ -81,6 +86,7 @@ export const LOKI_CHART: LokiChartFacts = {
   name: LOKI_CHART_NAME,
   repository: DEFAULT_CHART_REPOSITORY,
   version: DEFAULT_CHART_VERSION,
+  lokiVersion: "3.4.2",
   httpPort: LOKI_HTTP_PORT,
   gatewayPort: LOKI_GATEWAY_PORT,
   pushPath: LOKI_PUSH_PATH,
