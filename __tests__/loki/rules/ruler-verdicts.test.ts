@@ -4,67 +4,12 @@
  * which must give that ruler's verdict: a loaded file is accepted, a refused file is refused, for the same reason,
  * in the ruler's own words. The corpora are read here only; the product code never sees them.
  */
-import { readdirSync, readFileSync } from "fs";
-import { join } from "path";
 import { ConfigError } from "../../../lib/core/validation";
 import { LokiVersion } from "../../../lib/loki/chart";
-import { checkRuleFileText, findRuleFileProblem, RULER_FORMATS, RuleFileProblemKind } from "../../../lib/loki/rules/rulefmt";
+import { checkRuleFileText, findRuleFileProblem } from "../../../lib/loki/rules/rulefmt";
+import { CORPORA, rulerKind, rulerReason, VERDICT_CASES } from "../../support/ruler-verdicts";
 
-interface VerdictCase {
-  readonly id: string;
-  readonly loaded: boolean;
-  /** "loaded", or the ruler's error message. */
-  readonly ruler: string;
-  readonly file: string;
-}
-
-/** A corpus case with the Loki version whose ruler gave the verdict. */
-interface VersionedCase extends VerdictCase {
-  readonly version: LokiVersion;
-}
-
-const FIXTURES = join(__dirname, "../../fixtures");
-const CORPORA = readdirSync(FIXTURES).filter((name) => /^ruler-verdicts-.*\.json$/.test(name));
-const CASES: readonly (readonly [string, VersionedCase])[] = CORPORA.flatMap((name) => {
-  const version = /^ruler-verdicts-loki-(\d+\.\d+\.\d+)\.json$/.exec(name)?.[1] as LokiVersion;
-  if (!(version in RULER_FORMATS)) throw new Error(`${name}: a corpus is named ruler-verdicts-loki-<a Loki version the project knows>.json`);
-  const corpus = JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as { cases: VerdictCase[] };
-  return corpus.cases.map((c) => [`${name.replace(/\.json$/, "")}/${c.id}`, { ...c, version }] as const);
-});
-
-/**
- * The ruler's reason without what its rules API puts in front of it: `failed to list rule group for user <tenant> and
- * namespace <file>: error parsing <path>: <path>: ` (Loki 3.7.6 returns it; the 3.4.2 corpus stored the reason alone).
- */
-export function rulerReason(message: string): string {
-  return message.replace(/^failed to list rule group for user \S+ and namespace \S+: error parsing (\S+): \1: /, "");
-}
-
-/** The kind of a Loki ruler message, by the message's own wording. */
-const RULER_MESSAGE_KINDS: readonly (readonly [RegExp, RuleFileProblemKind])[] = [
-  [/^(annotation|label) ".*": template: /, "template"],
-  [/^invalid label name: /, "label-name"],
-  [/^invalid label value: /, "label-value"],
-  [/^invalid annotation name: /, "annotation-name"],
-  [/^invalid recording rule name: /, "record-name"],
-  [/^only one of 'record' and 'alert' must be set/, "alert-and-record"],
-  [/^one of 'record' or 'alert' must be set/, "no-alert-or-record"],
-  [/^field 'expr' must be set in rule/, "empty-expr"],
-  [/^could not parse expression/, "expr"],
-  [/^invalid field '.*' in recording rule/, "recording-field"],
-  [/^yaml: unmarshal errors:\n\s+line \d+: field .* not found in type rulefmt\./, "unknown-field"],
-  [/^yaml: unmarshal errors:\n\s+line \d+: mapping key .* already defined/, "duplicate-key"],
-  [/^yaml: unmarshal errors:\n\s+line \d+: cannot unmarshal /, "type"],
-  [/duration|^not a valid duration string/, "duration"],
-  [/Groupname must not be empty/, "group-name"],
-  [/is repeated in the same file/, "duplicate-group"],
-  [/^yaml: |^EOF$/, "yaml"],
-];
-
-function rulerKind(message: string): RuleFileProblemKind | undefined {
-  const reason = rulerReason(message);
-  return RULER_MESSAGE_KINDS.find(([pattern]) => pattern.test(reason))?.[1];
-}
+const CASES = VERDICT_CASES;
 
 /** The project's verdict for a Loki version: undefined when accepted, else the ConfigError message. */
 function projectVerdict(file: string, version: LokiVersion): string | undefined {
