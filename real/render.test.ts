@@ -109,6 +109,12 @@ function grafanaDatasource(stack: RealStack): Json {
   return file.datasources[0];
 }
 
+/** The row's render; fails with Helm's own words when the chart refused the values. */
+function renderOf(c: Checked): Rendered {
+  if (c.rendered.status !== 0) throw new Error(`helm template exited with ${c.rendered.status}, so there is nothing to check: ${c.rendered.stderr.trim()}`);
+  return c.rendered;
+}
+
 /** Fails with why a host and port reach nothing, or returns what they reach. */
 function reached(rendered: Rendered, host: string, port: number): Reached {
   const result = reach(rendered, host, port);
@@ -128,25 +134,28 @@ describe.each(REAL_ROWS.map((row) => [row.name, row] as const))("%s", (_, row) =
   });
 
   test("given its values, when the real chart renders them, then the chart and its own validation accept them", () => {
-    expect({ status: c.rendered.status, stderr: c.rendered.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
-    expect(c.rendered.objects.length).toBeGreaterThan(20);
-    expect(ofKind(c.rendered, "StatefulSet").map((s) => s.metadata.name)).toContain(`${c.stack.stack.names.fullname}-ruler`);
+    const rendered = renderOf(c);
+    expect(rendered.status).toBe(0);
+    expect(rendered.objects.length).toBeGreaterThan(20);
+    expect(ofKind(rendered, "StatefulSet").map((s) => s.metadata.name)).toContain(`${c.stack.stack.names.fullname}-ruler`);
   });
 
   test("given the config the chart renders, when the Loki of the chart's version verifies it, then Loki accepts it", () => {
+    renderOf(c);
     expect(c.verdict).toBeDefined();
     expect(c.verdict?.output).toMatch(/config is valid/);
     expect(c.verdict?.accepted).toBe(true);
   });
 
   test("given every object the chart renders, then each is valid against the Kubernetes schema of its kind", () => {
-    expect(c.rendered.objects.length).toBeGreaterThan(0);
-    expect(schemaProblems(c.rendered.objects)).toEqual([]);
+    const rendered = renderOf(c);
+    expect(rendered.objects.length).toBeGreaterThan(0);
+    expect(schemaProblems(rendered.objects)).toEqual([]);
   });
 
   test("then every Loki pod runs as the service account the stack names, which the chart creates, and the role trusts exactly it", () => {
     const { names } = c.stack.stack;
-    const pods = lokiPods(c.rendered);
+    const pods = lokiPods(renderOf(c));
     expect(pods.map(lokiTarget).sort()).toEqual(expect.arrayContaining(["compactor", "distributor", "ingester", "querier", "ruler"]));
     for (const pod of pods) expect({ pod: pod.owner.metadata.name, namespace: pod.namespace, serviceAccount: serviceAccountOf(pod) }).toEqual({ pod: pod.owner.metadata.name, namespace: names.namespace, serviceAccount: names.serviceAccountName });
     const accounts = c.rendered.objects.filter((o) => o.kind === "ServiceAccount" && o.metadata.name === names.serviceAccountName && o.metadata.namespace === names.namespace);
@@ -179,7 +188,7 @@ describe.each(REAL_ROWS.map((row) => [row.name, row] as const))("%s", (_, row) =
   test("then Fluent Bit pushes to the distributor: the host and port it names are a Service the chart renders, routing to the distributor pods", () => {
     const output = lokiOutput(c.stack);
     const port = Number(output.port);
-    const { service, pods } = reached(c.rendered, String(output.host), port);
+    const { service, pods } = reached(renderOf(c), String(output.host), port);
     expect(service.metadata.name).toBe(`${c.stack.stack.names.fullname}-distributor`);
     expect(pods.map(lokiTarget)).toEqual(["distributor"]);
     expect(output.uri).toBe("/loki/api/v1/push");
@@ -190,7 +199,7 @@ describe.each(REAL_ROWS.map((row) => [row.name, row] as const))("%s", (_, row) =
     const tenant = receivingTenant(c, lokiOutput(c.stack));
     const datasource = grafanaDatasource(c.stack);
     const url = new URL(String(datasource.url));
-    const gateway = reached(c.rendered, url.hostname, Number(url.port || 80));
+    const gateway = reached(renderOf(c), url.hostname, Number(url.port || 80));
     expect(gateway.service.metadata.name).toBe(`${c.stack.stack.names.fullname}-gateway`);
     // The gateway runs nginx, not a Loki component.
     expect(gateway.pods.map((p) => containers(p).map((ct) => ct.name))).toEqual([["nginx"]]);
@@ -211,6 +220,7 @@ describe.each(REAL_ROWS.map((row) => [row.name, row] as const))("%s", (_, row) =
 
   test("then the stack's rule files are mounted where the ruler's local storage reads them, under the tenant that receives logs, and nowhere else", () => {
     const tenant = receivingTenant(c, lokiOutput(c.stack));
+    renderOf(c);
     const storage = c.config?.ruler?.storage;
     expect(storage?.type).toBe("local");
     const directory = String(storage?.local?.directory);
@@ -223,6 +233,7 @@ describe.each(REAL_ROWS.map((row) => [row.name, row] as const))("%s", (_, row) =
 
   if (row.props.tenantLimits !== undefined) {
     test("given each tenant's limits in the runtime config, when Loki reads them as limits, then it accepts every one", () => {
+      renderOf(c);
       expect(Object.keys(c.overrideVerdicts).sort()).toEqual(Object.keys(row.props.tenantLimits ?? {}).sort());
       for (const [tenant, verdict] of Object.entries(c.overrideVerdicts)) expect({ tenant, accepted: verdict.accepted, output: verdict.output }).toEqual({ tenant, accepted: true, output: expect.stringMatching(/config is valid/) });
     });

@@ -105,7 +105,8 @@ beforeAll(() => {
     for (const field of RULE_FIELDS) files[tenantOf("rule", field)] = RULE_PROBES[field].file;
     for (const [fn, template] of Object.entries(TEMPLATE_PROBES)) files[tenantOf("template", fn)] = ruleFile([], ["alert: A", `expr: '${EXPR}'`, `annotations: {at: '${template}'}`]);
     STACK_FILES.forEach((file, i) => (files[tenantOf("stack", String(i))] = file));
-    const ruler = startRuler(programPath(LOKI_PROGRAMS[version]), files);
+    // A missing program fails that version's tests only, with what to install.
+    const ruler = (async () => startRuler(programPath(LOKI_PROGRAMS[version]), files))();
     ruler.catch(() => undefined);
     rulers.set(version, ruler);
   }
