@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +37,23 @@ async function freePort(): Promise<number> {
       const address = server.address();
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
     });
+  });
+}
+
+/**
+ * One GET without keep-alive (no pooled socket outlives the ruler), resolving with the status and body; rejects when
+ * nothing answers.
+ */
+function httpGet(url: string, headers: Readonly<Record<string, string>> = {}): Promise<{ readonly status: number; readonly body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers, agent: false, timeout: 30_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`no answer from ${url} in 30 s`)));
+    request.on("error", reject);
   });
 }
 
@@ -90,7 +108,7 @@ export async function startRuler(lokiBin: string, files: Readonly<Record<string,
       await stop();
       throw new Error(`${lokiBin} -target=ruler exited with ${child.exitCode}: ${Buffer.concat(log).toString("utf8").slice(-2000)}`);
     }
-    const ready = await fetch(`${base}/ready`).then((r) => r.ok, () => false);
+    const ready = await httpGet(`${base}/ready`).then((r) => r.status === 200, () => false);
     if (ready) break;
     if (Date.now() > deadline) {
       await stop();
@@ -102,9 +120,8 @@ export async function startRuler(lokiBin: string, files: Readonly<Record<string,
   return {
     async verdict(tenant: string): Promise<RulerVerdict> {
       if (!(tenant in files)) throw new Error(`the ruler was started without a file for tenant ${tenant}`);
-      const response = await fetch(`${base}/loki/api/v1/rules`, { headers: { "X-Scope-OrgID": tenant } });
-      const body = await response.text();
-      if (!response.ok) return { loaded: false, message: body.trim() };
+      const { status, body } = await httpGet(`${base}/loki/api/v1/rules`, { "X-Scope-OrgID": tenant });
+      if (status !== 200) return { loaded: false, message: body.trim() };
       // The answer maps each rule file (namespace) to its groups.
       const namespaces = (parse(body) ?? {}) as Record<string, Json[]>;
       return { loaded: true, groups: Object.values(namespaces).flat() };
