@@ -6,10 +6,19 @@
  */
 const base = require("./jest.config");
 
+/** The ES modules the suite loads (the Kubernetes schema validators and what they import), transpiled to CommonJS. */
+const ESM_PACKAGES = ["kubernetes-models", "@kubernetes-models", "is-cidr", "cidr-regex"];
+
 module.exports = {
   ...base,
   roots: ["<rootDir>/real"],
   testMatch: ["**/*.test.ts"],
+  transform: {
+    ...base.transform,
+    "^.+\\.js$": ["@swc/jest", { jsc: { parser: { syntax: "ecmascript" }, target: "es2022" }, module: { type: "commonjs" } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join("|")})/)`],
+  resolver: "<rootDir>/real/support/esm-resolver.cjs",
   // Programs start and stop here: every test sets its own generous timeout as well.
   testTimeout: 300_000,
   // Two workers, as in `npm test`: each suite file starts its programs once, and two run side by side on 2 cores.

@@ -88,8 +88,8 @@ export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
 export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
 export { checkRuleGroups } from "./loki/rules/logql";
 export { renderRuleFile } from "./loki/rules/alert-rules";
-export { checkRuleFiles, checkRuleFileText, findRuleFileProblem, GoTemplateError, parseGoTemplate } from "./loki/rules/rulefmt";
-export type { RuleFileProblem } from "./loki/rules/rulefmt";
+export { checkRuleFiles, checkRuleFileText, findRuleFileProblem, GoTemplateError, parseGoTemplate, RULER_FORMATS, rulerFormat } from "./loki/rules/rulefmt";
+export type { RuleFileProblem, RulerFieldTreatment, RulerFormat } from "./loki/rules/rulefmt";
 
 // Fluent Bit.
 export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";

@@ -8,7 +8,9 @@
 //
 // Each figure is timed over BENCH_RUNS runs (default 5) after BENCH_WARMUP warm-up runs (default
 // 1). The test-suite figures take fewer runs, because one run takes 10 s to a minute:
-// BENCH_TEST_RUNS (default 3) for `npm test`, BENCH_TEMPLATE_TEST_RUNS (default 2) for ts-jest.
+// BENCH_TEST_RUNS (default 3) for `npm test`, BENCH_TEMPLATE_TEST_RUNS (default 2) for ts-jest, and
+// BENCH_REAL_RUNS (default 1, no warm-up) for the real-program suite, which takes its programs from the
+// environment as `npm run test:real` does (real/support/programs.ts; .ci/run sets them).
 // `npm run bench -- a b` measures only the figures named.
 //
 // Peak RSS covers the whole process tree (npm, jest workers, esbuild, terraform, ...): /proc is
@@ -46,6 +48,7 @@ const RUNS = Math.max(1, intEnv("BENCH_RUNS", 5));
 const WARMUP = intEnv("BENCH_WARMUP", 1);
 const TEST_RUNS = Math.max(1, intEnv("BENCH_TEST_RUNS", Math.min(RUNS, 3)));
 const TEMPLATE_TEST_RUNS = Math.max(1, intEnv("BENCH_TEMPLATE_TEST_RUNS", Math.min(RUNS, 2)));
+const REAL_RUNS = Math.max(1, intEnv("BENCH_REAL_RUNS", 1));
 
 // ---------------------------------------------------------------------------------------------
 // Peak RSS of a process tree, from /proc (Linux). Elsewhere the figure is "n/a".
@@ -400,6 +403,18 @@ const FIGURES = {
       { runs: TEMPLATE_TEST_RUNS, prepare: freshTmp },
     );
   },
+  g: () =>
+    figure(
+      "g",
+      "npm run test:real: the real-program suite",
+      {
+        command: "npm",
+        args: ["run", "test:real", "--silent"],
+        env: { CI: "true" },
+        display: "npm run test:real   (CI=true; no jest cache; the programs and charts from the environment, as .ci/run sets them)",
+      },
+      { runs: REAL_RUNS, warmup: 0, prepare: freshTmp },
+    ),
 };
 
 /** Prints one ratio of medians, when both figures were measured. */
@@ -427,8 +442,8 @@ async function main() {
   process.stdout.write(
     `Benchmark: Node.js ${process.version}, ${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : "cpu"}, ` +
       `load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n` +
-      `runs: ${RUNS} (npm test: ${TEST_RUNS}, template tests: ${TEMPLATE_TEST_RUNS}), warm-up: ${WARMUP}; ` +
-      "set BENCH_RUNS, BENCH_TEST_RUNS, BENCH_TEMPLATE_TEST_RUNS, BENCH_WARMUP to change\n\n",
+      `runs: ${RUNS} (npm test: ${TEST_RUNS}, template tests: ${TEMPLATE_TEST_RUNS}, real suite: ${REAL_RUNS}), warm-up: ${WARMUP}; ` +
+      "set BENCH_RUNS, BENCH_TEST_RUNS, BENCH_TEMPLATE_TEST_RUNS, BENCH_REAL_RUNS, BENCH_WARMUP to change\n\n",
   );
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "loki-bench-"));
   process.once("SIGINT", () => {
@@ -452,6 +467,7 @@ async function main() {
   target("npm test (cold) peak RSS < 1 GiB", "d", (r) => r.peakKb !== undefined && r.peakKb < 1024 * 1024);
   target("npm test (warm) < 20 s", "d2", (r) => r.median < 20000);
   target("npm test (warm) peak RSS < 1 GiB", "d2", (r) => r.peakKb !== undefined && r.peakKb < 1024 * 1024);
+  target("npm run test:real < 4 min", "g", (r) => r.median < 4 * 60 * 1000);
   process.stdout.write(
     `\n${Math.round((Date.now() - started) / 1000)} s in all; load average at the end ${os
       .loadavg()

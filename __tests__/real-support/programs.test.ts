@@ -6,7 +6,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROGRAMS, programPath, programProblem } from "../../real/support/programs";
-import { VERSION_PROGRAMS, versionPrograms } from "../../real/support/versions";
+import { RULER_FORMATS } from "../../lib/loki/rules/rulefmt";
+import { LOKI_PROGRAMS, VERSION_PROGRAMS, versionPrograms } from "../../real/support/versions";
 
 describe("real-program suite programs", () => {
   const dir = mkdtempSync(join(tmpdir(), "programs-"));
@@ -53,5 +54,11 @@ describe("real-program suite programs", () => {
     expect(PROGRAMS[VERSION_PROGRAMS["18.11.0"].chart].env).toBe("LOKI_CHART_DIR");
     expect(PROGRAMS[VERSION_PROGRAMS["6.29.0"].chart].env).toBe("LOKI_CHART_6_29_0_DIR");
     expect(() => versionPrograms("6.30.0")).toThrow(/no programs for chart version 6.30.0/);
+  });
+
+  test("given each Loki version the rule-file checks know, then the suite has that Loki's program", () => {
+    expect(Object.keys(LOKI_PROGRAMS).sort()).toEqual(Object.keys(RULER_FORMATS).sort());
+    expect(PROGRAMS[LOKI_PROGRAMS["3.4.2"]].env).toBe("LOKI_3_4_2_BIN");
+    expect(PROGRAMS[LOKI_PROGRAMS["3.7.6"]].env).toBe("LOKI_BIN");
   });
 });

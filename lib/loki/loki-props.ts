@@ -8,7 +8,7 @@ import {
   checkQuantity,
   checkRegion,
 } from "../core/validation";
-import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
+import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
 import { LokiMonitoringProps, resolveLokiMonitoring, ResolvedLokiMonitoring } from "./monitoring-values";
 import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
@@ -329,8 +329,8 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
 
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
-  // Every rendered file as Loki 3.4.2's ruler loads it: one refused file would silence every rule of the tenant.
-  checkRuleFiles(ruleGroups);
+  // Every rendered file as the ruler of the chart's Loki loads it: one refused file would silence every rule of the tenant.
+  checkRuleFiles(ruleGroups, LOKI_CHART.lokiVersion);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { Json } from "../../__tests__/support/json";
 import { programPath } from "./programs";
+import { runProgram } from "./run-program";
 import { RealStack } from "./stacks";
 import { versionPrograms } from "./versions";
 
@@ -37,22 +38,57 @@ export function objectNamed(rendered: Rendered, kind: string, name: string): K8s
   return found;
 }
 
+/** The API versions a cluster with the Prometheus Operator serves beyond Kubernetes' own (`helm template -a`). */
+export const PROMETHEUS_OPERATOR_API_VERSIONS: readonly string[] = ["monitoring.coreos.com/v1/ServiceMonitor", "monitoring.coreos.com/v1/PrometheusRule"];
+
+/**
+ * The extra API versions the stack's cluster serves, as the stack itself states it: the Prometheus Operator's when it
+ * creates operator objects (kube-prometheus-stack, or `monitoring.operatorObjects`), none otherwise. The chart renders
+ * its ServiceMonitor and PrometheusRules only where the cluster serves them.
+ */
+export function clusterApiVersions(stack: RealStack): readonly string[] {
+  return stack.stack.settings.monitoring.operatorObjects ? PROMETHEUS_OPERATOR_API_VERSIONS : [];
+}
+
+/** `helm template` for the stack's release, with its values in `dir`. */
+function helmTemplate(stack: RealStack, dir: string, apiVersions: readonly string[]): { readonly helm: string; readonly args: string[] } {
+  const { release } = stack;
+  const chartDir = programPath(versionPrograms(release.version).chart);
+  const valuesFile = join(dir, "values.yaml");
+  writeFileSync(valuesFile, release.valuesYaml);
+  const args = ["template", release.name, chartDir, "-n", release.namespace, "-f", valuesFile, ...apiVersions.flatMap((a) => ["-a", a])];
+  return { helm: programPath("helm"), args };
+}
+
+/** What Helm printed, as objects: none unless it succeeded. */
+function rendered(status: number, stdout: string, stderr: string): Rendered {
+  const objects = status === 0 ? parseAllDocuments(stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null) : [];
+  return { status, stderr, objects };
+}
+
 /**
  * Renders the stack's Loki release with the chart of its version, as `helm template` does.
  * @param apiVersions extra API versions the cluster serves (`-a`), such as `monitoring.coreos.com/v1/ServiceMonitor`
  */
 export function renderLoki(stack: RealStack, apiVersions: readonly string[] = []): Rendered {
-  const { release } = stack;
-  const chartDir = programPath(versionPrograms(release.version).chart);
   const dir = mkdtempSync(join(tmpdir(), "loki-render-"));
   try {
-    const valuesFile = join(dir, "values.yaml");
-    writeFileSync(valuesFile, release.valuesYaml);
-    const args = ["template", release.name, chartDir, "-n", release.namespace, "-f", valuesFile, ...apiVersions.flatMap((a) => ["-a", a])];
-    const helm = spawnSync(programPath("helm"), args, { encoding: "utf8", maxBuffer: 256 << 20 });
-    if (helm.error) throw helm.error;
-    const objects = helm.status === 0 ? parseAllDocuments(helm.stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null) : [];
-    return { status: helm.status ?? 1, stderr: helm.stderr, objects };
+    const { helm, args } = helmTemplate(stack, dir, apiVersions);
+    const run = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (run.error) throw run.error;
+    return rendered(run.status ?? 1, run.stdout, run.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** renderLoki without blocking the worker (real/support/run-program.ts), for rendering many stacks side by side. */
+export async function renderLokiAsync(stack: RealStack, apiVersions: readonly string[] = []): Promise<Rendered> {
+  const dir = mkdtempSync(join(tmpdir(), "loki-render-"));
+  try {
+    const { helm, args } = helmTemplate(stack, dir, apiVersions);
+    const run = await runProgram(helm, args);
+    return rendered(run.status, run.stdout, run.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import { renderRuleFile, ruleFile, ruleFileName, ruleFiles } from "../../../lib/loki/rules/alert-rules";
 import { readRuleFile } from "../../../lib/loki/rules/rulefmt";
+import { LOKI_CHART } from "../../../lib/loki/chart";
 import { AlertingRule, EXAMPLE_RULE_GROUPS, RuleGroup } from "../../../lib/loki/rules/rules";
 
 const [ARGOCD] = EXAMPLE_RULE_GROUPS;
@@ -150,6 +151,7 @@ describe("given rules written in TypeScript, when rendered and read back as Loki
   const GROUP: RuleGroup = {
     name: "round-trip",
     interval: "1m",
+    limit: 50,
     rules: [
       { alert: "Tricky", expr: 'sum(rate({app="foo"} |= "error" [5m])) by (job)\n  /\nsum(rate({app="foo"}[5m])) by (job)\n  > 0.05\n', for: "5m", labels, annotations },
       { record: "ns:errors:rate5m", expr: 'sum by (namespace) (rate({namespace="argocd"}[5m]))', labels: { on: "yes", empty: "" } },
@@ -158,16 +160,17 @@ describe("given rules written in TypeScript, when rendered and read back as Loki
   };
 
   test("then every group, rule, template and value is exactly what was written", () => {
-    expect(readRuleFile(renderRuleFile(GROUP))).toEqual([GROUP]);
-    for (const group of EXAMPLE_RULE_GROUPS) expect(readRuleFile(renderRuleFile(group))).toEqual([group]);
+    expect(readRuleFile(renderRuleFile(GROUP), LOKI_CHART.lokiVersion)).toEqual([GROUP]);
+    for (const group of EXAMPLE_RULE_GROUPS) expect(readRuleFile(renderRuleFile(group), LOKI_CHART.lokiVersion)).toEqual([group]);
   });
 
   test("then keys keep the order they were written in", () => {
-    const [read] = readRuleFile(renderRuleFile(GROUP));
+    const [read] = readRuleFile(renderRuleFile(GROUP), LOKI_CHART.lokiVersion);
     const [tricky] = read.rules as AlertingRule[];
     expect(Object.keys(tricky.labels ?? {})).toEqual(Object.keys(labels));
     expect(Object.keys(tricky.annotations ?? {})).toEqual(Object.keys(annotations));
     expect(Object.keys(parse(renderRuleFile(GROUP)).groups[0].rules[0])).toEqual(["alert", "expr", "for", "labels", "annotations"]);
+    expect(Object.keys(parse(renderRuleFile(GROUP)).groups[0])).toEqual(["name", "interval", "limit", "rules"]);
   });
 
   test("then a YAML 1.2 reader (the yaml library's default) reads the same values", () => {

@@ -221,6 +221,10 @@ describe("checkRuleGroups", () => {
     );
   });
 
+  test.each([0, -1, 2.5])("fails on a group limit of %d: Prometheus reads 0 and below as no limit, so unset says that", (limit) => {
+    expect(() => checkRuleGroups([{ name: "argocd", limit, rules: [alert(GOOD_EXPR)] }])).toThrow(`ruleGroups["argocd"].limit must be a whole number >= 1 (got ${limit})`);
+  });
+
   test("fails on a bad group interval", () => {
     expect(() => checkRuleGroups([{ name: "argocd", interval: "0s", rules: [alert(GOOD_EXPR)] }])).toThrow(/^ruleGroups\["argocd"\]\.interval must be a duration/);
   });

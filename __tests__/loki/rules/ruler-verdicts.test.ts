@@ -1,58 +1,20 @@
 /**
- * Differential test against Loki 3.4.2's ruler: every rule file of every verdict corpus in
- * __tests__/fixtures/ruler-verdicts-*.json goes through the project's validation, which must give the
- * ruler's verdict: a loaded file is accepted, a refused file is refused, for the same kind of reason.
- * The corpus is read here only; the product code never sees it.
+ * Differential test against the real ruler of each Loki version: every rule file of every verdict corpus in
+ * __tests__/fixtures/ruler-verdicts-loki-<version>.json goes through the project's validation for that version,
+ * which must give that ruler's verdict: a loaded file is accepted, a refused file is refused, for the same reason,
+ * in the ruler's own words. The corpora are read here only; the product code never sees them.
  */
-import { readdirSync, readFileSync } from "fs";
-import { join } from "path";
 import { ConfigError } from "../../../lib/core/validation";
-import { checkRuleFileText, findRuleFileProblem, RuleFileProblemKind } from "../../../lib/loki/rules/rulefmt";
+import { LokiVersion } from "../../../lib/loki/chart";
+import { checkRuleFileText, findRuleFileProblem } from "../../../lib/loki/rules/rulefmt";
+import { CORPORA, rulerKind, rulerReason, VERDICT_CASES } from "../../support/ruler-verdicts";
 
-interface VerdictCase {
-  readonly id: string;
-  readonly loaded: boolean;
-  /** "loaded", or the ruler's error message. */
-  readonly ruler: string;
-  readonly file: string;
-}
+const CASES = VERDICT_CASES;
 
-const FIXTURES = join(__dirname, "../../fixtures");
-const CORPORA = readdirSync(FIXTURES).filter((name) => /^ruler-verdicts-.*\.json$/.test(name));
-const CASES: readonly (readonly [string, VerdictCase])[] = CORPORA.flatMap((name) => {
-  const corpus = JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as { cases: VerdictCase[] };
-  return corpus.cases.map((c) => [`${name.replace(/\.json$/, "")}/${c.id}`, c] as const);
-});
-
-/** The kind of a Loki ruler message, by the message's own wording. */
-const RULER_MESSAGE_KINDS: readonly (readonly [RegExp, RuleFileProblemKind])[] = [
-  [/^(annotation|label) ".*": template: /, "template"],
-  [/^invalid label name: /, "label-name"],
-  [/^invalid label value: /, "label-value"],
-  [/^invalid annotation name: /, "annotation-name"],
-  [/^invalid recording rule name: /, "record-name"],
-  [/^only one of 'record' and 'alert' must be set/, "alert-and-record"],
-  [/^one of 'record' or 'alert' must be set/, "no-alert-or-record"],
-  [/^field 'expr' must be set in rule/, "empty-expr"],
-  [/^could not parse expression/, "expr"],
-  [/^invalid field '.*' in recording rule/, "recording-field"],
-  [/^yaml: unmarshal errors:\n\s+line \d+: field .* not found in type rulefmt\./, "unknown-field"],
-  [/^yaml: unmarshal errors:\n\s+line \d+: mapping key .* already defined/, "duplicate-key"],
-  [/^yaml: unmarshal errors:\n\s+line \d+: cannot unmarshal /, "type"],
-  [/duration|^not a valid duration string/, "duration"],
-  [/Groupname must not be empty/, "group-name"],
-  [/is repeated in the same file/, "duplicate-group"],
-  [/^yaml: |^EOF$/, "yaml"],
-];
-
-function rulerKind(message: string): RuleFileProblemKind | undefined {
-  return RULER_MESSAGE_KINDS.find(([pattern]) => pattern.test(message))?.[1];
-}
-
-/** The project's verdict: undefined when accepted, else the ConfigError message. */
-function projectVerdict(file: string): string | undefined {
+/** The project's verdict for a Loki version: undefined when accepted, else the ConfigError message. */
+function projectVerdict(file: string, version: LokiVersion): string | undefined {
   try {
-    checkRuleFileText(file);
+    checkRuleFileText(file, version);
     return undefined;
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
@@ -60,10 +22,10 @@ function projectVerdict(file: string): string | undefined {
   }
 }
 
-describe("given the Loki 3.4.2 ruler verdict corpus", () => {
-  test("then there is at least the shared corpus, with both verdicts", () => {
-    expect(CORPORA).toContain("ruler-verdicts-loki-3.4.2.json");
-    expect(CASES.length).toBeGreaterThanOrEqual(26);
+describe("given the ruler verdict corpora of Loki 3.4.2 and 3.7.6", () => {
+  test("then there is at least the shared corpus of each version, with both verdicts", () => {
+    expect(CORPORA).toEqual(expect.arrayContaining(["ruler-verdicts-loki-3.4.2.json", "ruler-verdicts-loki-3.7.6.json"]));
+    expect(CASES.length).toBeGreaterThanOrEqual(52);
     expect(CASES.some(([, c]) => c.loaded)).toBe(true);
     expect(CASES.some(([, c]) => !c.loaded)).toBe(true);
   });
@@ -72,27 +34,24 @@ describe("given the Loki 3.4.2 ruler verdict corpus", () => {
   const refused = CASES.filter(([, c]) => !c.loaded);
 
   test.each(loaded)("given %s, which the ruler loaded, then the project accepts it", (_, c) => {
-    expect(findRuleFileProblem(c.file)).toBeUndefined();
-    expect(projectVerdict(c.file)).toBeUndefined();
+    expect(findRuleFileProblem(c.file, c.version)).toBeUndefined();
+    expect(projectVerdict(c.file, c.version)).toBeUndefined();
   });
 
   test.each(refused)("fails on %s, which the ruler refused, for the same kind of reason", (_, c) => {
-    const message = projectVerdict(c.file);
+    const message = projectVerdict(c.file, c.version);
     expect(message).toBeDefined();
     expect(message).not.toContain("\n");
-    const problem = findRuleFileProblem(c.file);
+    const problem = findRuleFileProblem(c.file, c.version);
     expect(problem).toBeDefined();
     const kind = rulerKind(c.ruler);
     expect(kind).toBeDefined();
     expect(problem?.kind).toBe(kind);
   });
 
-  test.each(refused.filter(([name]) => name.startsWith("ruler-verdicts-loki-3.4.2/")))(
-    "fails on %s with the ruler's own message",
-    (_, c) => {
-      expect(findRuleFileProblem(c.file)?.rulerMessage).toBe(c.ruler);
-    },
-  );
+  test.each(refused)("fails on %s with the ruler's own message", (_, c) => {
+    expect(findRuleFileProblem(c.file, c.version)?.rulerMessage).toBe(rulerReason(c.ruler));
+  });
 });
 
 /** A rule file of one group "g" holding one rule, written as YAML lines under `rules:`. */
@@ -105,7 +64,8 @@ const RECORD_EXPR = `expr: 'sum by (namespace) (rate({namespace="argocd"}[5m]))'
 
 /**
  * Cases of our own, with the verdict read from Loki 3.4.2's source (pkg/ruler/compat.go and the
- * vendored rulefmt, template and prometheus/common model packages), not from a ruler run.
+ * vendored rulefmt, template and prometheus/common model packages), not from a ruler run. The real-program suite
+ * asks the real rulers about every field and the template functions that differ (real/ruler.test.ts).
  */
 const SOURCE_CASES: readonly (readonly [string, string, string | RegExp | undefined])[] = [
   ["a template in a recording rule's label (Loki parses templates of alerts only)", file("- record: ns:errors:rate5m", `  ${RECORD_EXPR}`, "  labels:", '    team: "{{ bad"'), undefined],
@@ -137,9 +97,24 @@ const SOURCE_CASES: readonly (readonly [string, string, string | RegExp | undefi
 
 describe("given rule files whose verdict is read from Loki 3.4.2's source", () => {
   test.each(SOURCE_CASES)("given %s, then the verdict and message are the ruler's", (_, text, rulerMessage) => {
-    const problem = findRuleFileProblem(text);
+    const problem = findRuleFileProblem(text, "3.4.2");
     if (rulerMessage instanceof RegExp) expect(problem?.rulerMessage).toMatch(rulerMessage);
     else expect(problem?.rulerMessage).toBe(rulerMessage);
     if (rulerMessage !== undefined) expect(problem?.kind).toBe(rulerKind(problem?.rulerMessage ?? ""));
+  });
+});
+
+/** Where Loki 3.7.6 differs from 3.4.2, read from its source (the vendored Prometheus 3.12 rulefmt and template). */
+const SOURCE_CASES_3_7_6: readonly (readonly [string, string, string | undefined])[] = [
+  ["the function now, which 3.7.6's vendored Prometheus has", file("- alert: A", `  ${EXPR}`, "  annotations:", "    at: '{{ now }}'"), undefined],
+  ["a group's labels, a field of Prometheus 3's rulefmt", file("- alert: A", `  ${EXPR}`).replace("  - name: g\n", "  - name: g\n    labels: {team: a}\n"), undefined],
+  ["a group's labels that are not a map", file("- alert: A", `  ${EXPR}`).replace("  - name: g\n", "  - name: g\n    labels: a\n"), "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `a` into map[string]string"],
+  ["an unknown rule key, in Prometheus 3's type name", file("- alert: A", `  ${EXPR}`, "  severity: x"), "yaml: unmarshal errors:\n  line 6: field severity not found in type rulefmt.Rule"],
+  ["rules given as a map, in Prometheus 3's type name", "groups:\n  - name: g\n    rules: {alert: A}\n", "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!map into []rulefmt.Rule"],
+];
+
+describe("given rule files whose verdict is read from Loki 3.7.6's source", () => {
+  test.each(SOURCE_CASES_3_7_6)("given %s, then the verdict and message are the ruler's", (_, text, rulerMessage) => {
+    expect(findRuleFileProblem(text, "3.7.6")?.rulerMessage).toBe(rulerMessage);
   });
 });

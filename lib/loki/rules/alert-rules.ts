@@ -9,6 +9,7 @@ export interface RuleFile {
   readonly groups: readonly {
     readonly name: string;
     readonly interval?: string;
+    readonly limit?: number;
     readonly rules: readonly RuleFileRule[];
   }[];
 }
@@ -37,6 +38,7 @@ export function ruleFile(group: RuleGroup): RuleFile {
       {
         name: group.name,
         ...(group.interval !== undefined ? { interval: group.interval } : {}),
+        ...(group.limit !== undefined ? { limit: group.limit } : {}),
         rules: group.rules.map(ruleFileRule),
       },
     ],

@@ -1,6 +1,6 @@
 import { parser } from "@grafana/lezer-logql";
 import { ExpressionSyntaxError, firstSyntaxError } from "../../core/lezer";
-import { check, checkDuration, ConfigError, parseDuration } from "../../core/validation";
+import { check, checkDuration, checkInteger, ConfigError, parseDuration } from "../../core/validation";
 import { isAlertingRule, LokiRule, RuleGroup } from "./rules";
 
 /** A node of the LogQL syntax tree, as `@grafana/lezer-logql` returns it. */
@@ -265,6 +265,8 @@ export function checkRuleGroups(groups: readonly RuleGroup[]): void {
     check(!groupNames.has(group.name), `ruleGroups[${groupIndex}].name`, group.name, "unique among rule groups", `each group becomes the rule file ${group.name}.yaml`);
     groupNames.add(group.name);
     if (group.interval !== undefined) checkDuration(`${g}.interval`, group.interval);
+    // Prometheus reads 0 and below as no limit: leave limit unset for that.
+    if (group.limit !== undefined) checkInteger(`${g}.limit`, group.limit, 1);
     check(Array.isArray(group.rules) && group.rules.length > 0, `${g}.rules`, group.rules, "a non-empty list of rules");
 
     const ruleNames = new Set<string>();

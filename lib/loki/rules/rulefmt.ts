@@ -1,5 +1,6 @@
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, Node as YamlNode, parseDocument, Scalar, stringify, YAMLMap, YAMLSeq } from "yaml";
 import { ConfigError } from "../../core/validation";
+import type { LokiVersion } from "../chart";
 import { renderRuleFile } from "./alert-rules";
 import { GoTemplateError, parseGoTemplate } from "./go-template";
 import { analyzeLogQL, checkRuleGroups, findLogQLSyntaxError, LogQLAnalysis, matcherMatchesEmpty } from "./logql";
@@ -8,23 +9,83 @@ import { LokiRule, RuleGroup } from "./rules";
 export { GO_TEMPLATE_BUILTINS, GoTemplateError, parseGoTemplate } from "./go-template";
 
 /**
- * Rule files checked the way Loki 3.4.2's ruler loads them: its `GroupLoader` decodes the file strictly
- * (yaml.v3 with known fields only) into Prometheus' `rulefmt.RuleGroups`, then `ValidateGroups` checks
- * every group and rule. One refused file makes listing fail for the whole tenant: no rule of that tenant runs.
+ * Rule files checked the way the ruler of the stack's Loki version loads them: its `GroupLoader` decodes the file
+ * strictly (yaml.v3 with known fields only) into the `rulefmt.RuleGroups` of the Prometheus it vendors, then
+ * `ValidateGroups` checks every group and rule. One refused file makes listing fail for the whole tenant: no rule of
+ * that tenant runs. What differs between versions (the fields a file may hold, what the ruler keeps of them, the
+ * template functions) is in RULER_FORMATS, and every check takes the Loki version.
  * @see https://github.com/grafana/loki/blob/v3.4.2/pkg/ruler/compat.go (ValidateGroups, validateRuleNode, testTemplateParsing)
  * @see https://github.com/prometheus/prometheus/blob/main/model/rulefmt/rulefmt.go (RuleGroup, RuleNode)
  */
 
 /**
- * The functions of Prometheus' alert templating as Loki 3.4.2 vendors it (template.NewTemplateExpander),
- * on top of Go's builtins.
- * @see https://github.com/prometheus/prometheus/blob/v2.55.0/template/template.go
+ * What Loki's ruler does with a field it decodes: `loaded` fields reach the rule store and the evaluation;
+ * `ignored` fields are decoded (a bad value still refuses the file) and then dropped, because Loki's rule store
+ * (`rulespb.RuleGroupDesc`, `RuleDesc`) has no place for them: the rule runs as if the field were absent.
  */
-export const LOKI_RULER_TEMPLATE_FUNCTIONS: readonly string[] = [
+export type RulerFieldTreatment = "loaded" | "ignored";
+
+/** The rule-file format of one Loki version's ruler. */
+export interface RulerFormat {
+  /** The Loki version. */
+  readonly lokiVersion: LokiVersion;
+  /** The Prometheus module the Loki version vendors, whose `model/rulefmt` decodes the file. */
+  readonly prometheus: string;
+  /** Every field a group may hold (`rulefmt.RuleGroup`), in the struct's order, and what the ruler does with it. */
+  readonly groupFields: Readonly<Record<string, RulerFieldTreatment>>;
+  /** Every field a rule may hold (`rulefmt.RuleNode`, or `rulefmt.Rule` from Prometheus 3), and what the ruler does with it. */
+  readonly ruleFields: Readonly<Record<string, RulerFieldTreatment>>;
+  /** The Go type a rule is decoded into, as yaml.v3 names it in its errors. */
+  readonly ruleType: string;
+  /**
+   * The functions of Prometheus' alert templating (template.NewTemplateExpander), on top of Go's builtins.
+   * @see https://github.com/prometheus/prometheus/blob/main/template/template.go
+   */
+  readonly templateFunctions: readonly string[];
+}
+
+/** Prometheus 2.55's template functions, which Loki 3.4.2 vendors. */
+const PROMETHEUS_2_55_TEMPLATE_FUNCTIONS: readonly string[] = [
   "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match", "title", "toUpper", "toLower",
   "graphLink", "tableLink", "sortByLabel", "stripPort", "stripDomain", "humanize", "humanize1024", "humanizeDuration",
   "humanizePercentage", "humanizeTimestamp", "toTime", "pathPrefix", "externalURL", "parseDuration",
 ];
+
+/**
+ * The rule-file format of each Loki version, as its ruler treats each field. The field lists are those of the
+ * vendored `model/rulefmt/rulefmt.go`; what the ruler does with each one is the real ruler's verdict, asked field by
+ * field by the real-program suite (real/ruler.test.ts): a file with the field loads, and the ruler's rules API lists
+ * the field back (loaded) or leaves it out (ignored).
+ * @see https://github.com/grafana/loki/blob/v3.4.2/vendor/github.com/prometheus/prometheus/model/rulefmt/rulefmt.go
+ * @see https://github.com/grafana/loki/blob/v3.7.6/vendor/github.com/prometheus/prometheus/model/rulefmt/rulefmt.go
+ * @see https://github.com/grafana/loki/blob/v3.4.2/pkg/ruler/rulespb/rules.proto
+ */
+export const RULER_FORMATS: Readonly<Record<LokiVersion, RulerFormat>> = {
+  "3.4.2": {
+    lokiVersion: "3.4.2",
+    prometheus: "github.com/prometheus/prometheus v0.55.0 (Prometheus 2.55)",
+    groupFields: { name: "loaded", interval: "loaded", query_offset: "ignored", limit: "loaded", rules: "loaded" },
+    ruleFields: { record: "loaded", alert: "loaded", expr: "loaded", for: "loaded", keep_firing_for: "ignored", labels: "loaded", annotations: "loaded" },
+    ruleType: "rulefmt.RuleNode",
+    templateFunctions: PROMETHEUS_2_55_TEMPLATE_FUNCTIONS,
+  },
+  "3.7.6": {
+    lokiVersion: "3.7.6",
+    prometheus: "github.com/prometheus/prometheus v0.312.1-0.20260612131846-2ad3a8717015 (Prometheus 3.12)",
+    // Prometheus 3 added the group's labels; Loki's rule store has no place for them either.
+    groupFields: { name: "loaded", interval: "loaded", query_offset: "ignored", limit: "loaded", rules: "loaded", labels: "ignored" },
+    ruleFields: { record: "loaded", alert: "loaded", expr: "loaded", for: "loaded", keep_firing_for: "ignored", labels: "loaded", annotations: "loaded" },
+    ruleType: "rulefmt.Rule",
+    templateFunctions: [...PROMETHEUS_2_55_TEMPLATE_FUNCTIONS, "toDuration", "now", "urlQueryEscape"],
+  },
+};
+
+/** The rule-file format of a Loki version; throws for a version the project does not know. */
+export function rulerFormat(lokiVersion: LokiVersion): RulerFormat {
+  const format = RULER_FORMATS[lokiVersion];
+  if (format === undefined) throw new Error(`no rule-file format for Loki ${String(lokiVersion)}: add it to RULER_FORMATS`);
+  return format;
+}
 
 /**
  * The variables Loki's ruler declares before every label and annotation template. Unlike Prometheus,
@@ -140,18 +201,20 @@ interface DecodedGroup {
   name: string;
   /** `interval` as written, when set. */
   interval?: string;
+  /** `limit`, when above 0 (0 and below are Prometheus' "no limit"). */
+  limit?: number;
   rules: DecodedRule[];
 }
-
-const GROUP_FIELDS = ["name", "interval", "query_offset", "limit", "rules"];
-const RULE_FIELDS = ["record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"];
 
 /** Decodes rule-file text strictly, as yaml.v3 with KnownFields(true) decodes it into rulefmt.RuleGroups. */
 class StrictDecoder {
   private readonly lines = new LineCounter();
   private doc: Document.Parsed | undefined;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly format: RulerFormat,
+  ) {}
 
   private line(node: { range?: [number, number, number] | null } | null | undefined): number {
     return this.lines.linePos(node?.range?.[0] ?? 0).line;
@@ -195,19 +258,24 @@ class StrictDecoder {
 
   private group(raw: YamlNode | null, index: number): DecodedGroup {
     const node = this.resolve(raw);
-    const fields = this.isNull(node) ? new Map<string, YamlNode | null>() : this.struct(node, "rulefmt.RuleGroup", GROUP_FIELDS, (f) => groupSetting(this.nodeValue(f.get("name")), index), "a rule group");
+    const known = Object.keys(this.format.groupFields);
+    const fields = this.isNull(node) ? new Map<string, YamlNode | null>() : this.struct(node, "rulefmt.RuleGroup", known, (f) => groupSetting(this.nodeValue(f.get("name")), index), "a rule group");
     const name = this.string(fields.get("name"), `ruleGroups[${index}].name`);
     const g = groupSetting(name, index);
-    for (const key of ["interval", "query_offset"]) this.duration(fields.get(key), `${g}.${key}`);
-    this.integer(fields.get("limit"), `${g}.limit`);
-    const rules = this.list(fields.get("rules"), `${g}.rules`, "rulefmt.RuleNode", "a list of rules").map((ruleNode, ruleIndex) => this.rule(ruleNode, `${g}.rules[${ruleIndex}]`, g));
+    // Go decodes the struct's fields in their order in the struct, each from its key.
+    for (const key of known) {
+      if (key === "interval" || key === "query_offset") this.duration(fields.get(key), `${g}.${key}`);
+      else if (key === "labels") this.stringMap(fields.get(key), `${g}.labels`);
+    }
+    const limit = this.integer(fields.get("limit"), `${g}.limit`);
+    const rules = this.list(fields.get("rules"), `${g}.rules`, this.format.ruleType, "a list of rules").map((ruleNode, ruleIndex) => this.rule(ruleNode, `${g}.rules[${ruleIndex}]`, g));
     const interval = this.isNull(this.resolve(fields.get("interval"))) ? undefined : this.string(fields.get("interval"), `${g}.interval`);
-    return { name, ...(interval !== undefined ? { interval } : {}), rules };
+    return { name, ...(interval !== undefined ? { interval } : {}), ...(limit !== undefined && limit > 0 ? { limit } : {}), rules };
   }
 
   private rule(raw: YamlNode | null, indexSetting: string, g: string): DecodedRule {
     const node = this.resolve(raw);
-    const fields = this.isNull(node) ? new Map<string, YamlNode | null>() : this.struct(node, "rulefmt.RuleNode", RULE_FIELDS, (f) => ruleSetting(this.nodeValue(f.get("alert")) || this.nodeValue(f.get("record")), indexSetting, g), "a rule");
+    const fields = this.isNull(node) ? new Map<string, YamlNode | null>() : this.struct(node, this.format.ruleType, Object.keys(this.format.ruleFields), (f) => ruleSetting(this.nodeValue(f.get("alert")) || this.nodeValue(f.get("record")), indexSetting, g), "a rule");
     const alert = this.nodeValue(fields.get("alert"));
     const record = this.nodeValue(fields.get("record"));
     const r = ruleSetting(alert || record, indexSetting, g);
@@ -267,8 +335,15 @@ class StrictDecoder {
     const unknown = keys.find(([name]) => !known.includes(name));
     if (unknown) {
       const [name, key] = unknown;
-      const what = type === "rulefmt.RuleNode" ? "a rule" : type === "rulefmt.RuleGroup" ? "a group" : "a rule file";
-      this.unmarshalError("unknown-field", key, `field ${name} not found in type ${type}`, `${settingOf(fields)}.${name}`, this.plain(fields.get(name) ?? null), `absent: ${what} takes only the keys ${known.join(", ")}`);
+      const what = type === this.format.ruleType ? "a rule" : type === "rulefmt.RuleGroup" ? "a group" : "a rule file";
+      this.unmarshalError(
+        "unknown-field",
+        key,
+        `field ${name} not found in type ${type}`,
+        `${settingOf(fields)}.${name}`,
+        this.plain(fields.get(name) ?? null),
+        `absent: in the rule files of Loki ${this.format.lokiVersion}'s ruler, ${what} takes only the keys ${known.join(", ")}`,
+      );
     }
     return fields;
   }
@@ -328,9 +403,9 @@ class StrictDecoder {
   }
 
   /** An int field (limit): yaml.v3 takes integers and floats that fit. */
-  private integer(node: YamlNode | null | undefined, setting: string): void {
+  private integer(node: YamlNode | null | undefined, setting: string): number | undefined {
     const resolved = this.resolve(node);
-    if (this.isNull(resolved)) return;
+    if (this.isNull(resolved)) return undefined;
     const text = this.string(resolved, setting);
     const plain = isScalar(resolved) && resolved.type === "PLAIN";
     const int = /^[-+]?(0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$/.test(text);
@@ -338,6 +413,7 @@ class StrictDecoder {
     if (!plain || !(int || float)) {
       this.unmarshalError("type", resolved, `cannot unmarshal ${this.tagOf(resolved as YamlNode)} into int`, setting, text, "a whole number");
     }
+    return int ? goInteger(text) : Math.trunc(Number(text));
   }
 
   /** A map[string]string field (labels, annotations), in document order. */
@@ -358,6 +434,14 @@ class StrictDecoder {
   }
 }
 
+/** The value of a YAML integer as yaml.v3 reads it: decimal, or with a 0x, 0o, 0 or 0b prefix; "_" ignored. */
+function goInteger(text: string): number {
+  const sign = text.startsWith("-") ? -1 : 1;
+  const digits = text.replace(/^[-+]/, "").replace(/_/g, "");
+  if (/^0[0-7]+$/.test(digits)) return sign * parseInt(digits.slice(1), 8);
+  return sign * Number(digits.replace(/^0[oO]/, "0o"));
+}
+
 /** The setting path of a group: by name when it has one. */
 function groupSetting(name: string, index: number): string {
   return name !== "" ? `ruleGroups[${JSON.stringify(name)}]` : `ruleGroups[${index}]`;
@@ -375,7 +459,7 @@ function lineColumn(text: string, offset: number): string {
 }
 
 /** Loki's validateRuleNode: the first problem of one decoded rule, in Loki's order. */
-function ruleProblem(rule: DecodedRule, g: string, groupName: string, index: number): RuleFileProblem | undefined {
+function ruleProblem(rule: DecodedRule, g: string, groupName: string, index: number, format: RulerFormat): RuleFileProblem | undefined {
   const name = rule.alert !== "" ? rule.alert : rule.record;
   const r = name !== "" ? `${g}.rules[${JSON.stringify(name)}]` : `${g}.rules[${index}]`;
   if (rule.record !== "" && rule.alert !== "") {
@@ -427,7 +511,7 @@ function ruleProblem(rule: DecodedRule, g: string, groupName: string, index: num
   for (const [kind, entries] of [["label", rule.labels], ["annotation", rule.annotations]] as const) {
     for (const [key, value] of entries) {
       try {
-        checkAlertTemplate(rule.alert, value);
+        checkAlertTemplate(rule.alert, value, format.lokiVersion);
       } catch (err) {
         if (!(err instanceof GoTemplateError)) throw err;
         return {
@@ -435,7 +519,7 @@ function ruleProblem(rule: DecodedRule, g: string, groupName: string, index: num
           rulerMessage: `${kind} ${JSON.stringify(key)}: ${err.goMessage}`,
           setting: `${r}.${kind}s.${key}`,
           value,
-          expected: `a Go template that Loki's ruler parses: Prometheus' template functions, the variables ${LOKI_RULER_TEMPLATE_VARIABLES.join(", ")}`,
+          expected: `a Go template that Loki ${format.lokiVersion}'s ruler parses: the template functions of ${format.prometheus.replace(/^.*\((.*)\)$/, "$1")}, the variables ${LOKI_RULER_TEMPLATE_VARIABLES.join(", ")}`,
           where: `${lineColumn(value, err.position - TEMPLATE_DEFS.length)} of the ${kind}`,
         };
       }
@@ -480,29 +564,30 @@ function logqlParseError(expr: string): { message: string; expected: string; whe
 }
 
 /**
- * Parses a label value or annotation of the alert `alert` as Loki's ruler does: with its variable
- * declarations in front, Prometheus' functions, and the template name `__alert_<alert>`.
+ * Parses a label value or annotation of the alert `alert` as the ruler of a Loki version does: with its variable
+ * declarations in front, the template functions of the Prometheus it vendors, and the template name `__alert_<alert>`.
  * @throws GoTemplateError with Go's message, such as `template: __alert_A:1: unclosed action`
  */
-export function checkAlertTemplate(alert: string, text: string): void {
-  parseGoTemplate(`__alert_${alert}`, TEMPLATE_DEFS + text, { funcs: LOKI_RULER_TEMPLATE_FUNCTIONS });
+export function checkAlertTemplate(alert: string, text: string, lokiVersion: LokiVersion): void {
+  parseGoTemplate(`__alert_${alert}`, TEMPLATE_DEFS + text, { funcs: rulerFormat(lokiVersion).templateFunctions });
 }
 
 /**
- * The first reason Loki 3.4.2's ruler would refuse a rule file, or undefined when it would load it:
- * strict YAML decoding (unknown keys, wrong types, Prometheus durations), then Loki's ValidateGroups
- * (group names, alert XOR record, expression, recording-only rules, label and annotation names,
- * templates). LogQL is parsed with Grafana's grammar (findLogQLSyntaxError).
+ * The first reason the ruler of a Loki version would refuse a rule file, or undefined when it would load it:
+ * strict YAML decoding (the fields of that version's rulefmt, wrong types, Prometheus durations), then Loki's
+ * ValidateGroups (group names, alert XOR record, expression, recording-only rules, label and annotation names,
+ * templates with that version's functions). LogQL is parsed with Grafana's grammar (findLogQLSyntaxError).
  */
-export function findRuleFileProblem(text: string): RuleFileProblem | undefined {
-  const decoded = decodeRuleFile(text);
-  return "problem" in decoded ? decoded.problem : validateGroups(decoded.groups);
+export function findRuleFileProblem(text: string, lokiVersion: LokiVersion): RuleFileProblem | undefined {
+  const format = rulerFormat(lokiVersion);
+  const decoded = decodeRuleFile(text, format);
+  return "problem" in decoded ? decoded.problem : validateGroups(decoded.groups, format);
 }
 
 /** Strict decoding of a rule file: the groups, or the problem that stopped decoding. */
-function decodeRuleFile(text: string): { groups: DecodedGroup[] } | { problem: RuleFileProblem } {
+function decodeRuleFile(text: string, format: RulerFormat): { groups: DecodedGroup[] } | { problem: RuleFileProblem } {
   try {
-    return { groups: new StrictDecoder(text).decode() };
+    return { groups: new StrictDecoder(text, format).decode() };
   } catch (err) {
     if (err instanceof Refusal) return { problem: err.problem };
     throw err;
@@ -510,7 +595,7 @@ function decodeRuleFile(text: string): { groups: DecodedGroup[] } | { problem: R
 }
 
 /** Loki's ValidateGroups: the first problem of decoded groups. */
-function validateGroups(groups: readonly DecodedGroup[]): RuleFileProblem | undefined {
+function validateGroups(groups: readonly DecodedGroup[], format: RulerFormat): RuleFileProblem | undefined {
   const seen = new Set<string>();
   for (const [index, group] of groups.entries()) {
     const g = groupSetting(group.name, index);
@@ -522,7 +607,7 @@ function validateGroups(groups: readonly DecodedGroup[]): RuleFileProblem | unde
     }
     seen.add(group.name);
     for (const [ruleIndex, rule] of group.rules.entries()) {
-      const problem = ruleProblem(rule, g, group.name, ruleIndex);
+      const problem = ruleProblem(rule, g, group.name, ruleIndex, format);
       if (problem) return problem;
     }
   }
@@ -530,7 +615,7 @@ function validateGroups(groups: readonly DecodedGroup[]): RuleFileProblem | unde
 }
 
 /** The ConfigError for a problem: one line naming the setting, the value, what is expected and Loki's reason. */
-function configErrorOf(problem: RuleFileProblem, filePositions = true): ConfigError {
+function configErrorOf(problem: RuleFileProblem, lokiVersion: LokiVersion, filePositions = true): ConfigError {
   const reason = problem.rulerMessage.replace(/\n\s*/g, " ");
   const shown = problem.where !== undefined && (filePositions || !problem.where.endsWith("of the rule file"));
   const where = shown ? ` at ${problem.where}` : "";
@@ -538,50 +623,66 @@ function configErrorOf(problem: RuleFileProblem, filePositions = true): ConfigEr
     problem.setting,
     problem.value,
     problem.expected,
-    `Loki's ruler refuses the rule file: ${reason}${where}; a refused file disables every rule of its tenant`,
+    `Loki ${lokiVersion}'s ruler refuses the rule file: ${reason}${where}; a refused file disables every rule of its tenant`,
   );
 }
 
 /**
- * Throws one ConfigError when Loki's ruler would refuse the rule file `text` (see findRuleFileProblem).
+ * Throws one ConfigError when the ruler of a Loki version would refuse the rule file `text` (see findRuleFileProblem).
  * `filePositions: false` leaves out positions in the file, for files the user did not write.
  */
-export function checkRuleFileForRuler(text: string, filePositions = true): void {
-  const problem = findRuleFileProblem(text);
-  if (problem) throw configErrorOf(problem, filePositions);
+export function checkRuleFileForRuler(text: string, lokiVersion: LokiVersion, filePositions = true): void {
+  const problem = findRuleFileProblem(text, lokiVersion);
+  if (problem) throw configErrorOf(problem, lokiVersion, filePositions);
 }
 
 /**
- * Checks rule groups the way the stack deploys them, before any resource exists:
+ * Checks rule groups the way the stack deploys them to the ruler of a Loki version, before any resource exists:
  * - each group as the user wrote it, every key included, so that a key the renderer would drop
- *   (such as `severity` on a rule, or `for` on a recording rule written from JavaScript) is refused;
+ *   (such as `severity` on a rule, or `for` on a recording rule written from JavaScript) is refused, and a key
+ *   that version's ruler does not know is refused as that ruler refuses it;
+ * - keys the ruler reads and then drops (`keep_firing_for`, `query_offset`), which would have no effect;
  * - each rendered rule file, exactly as the ruler will read it.
  * Run it after checkRuleGroups, which checks the project's own rules (LogQL metric queries, unique names).
  * @throws ConfigError naming the group, the rule and the field
  */
-export function checkRuleFiles(groups: readonly RuleGroup[]): void {
+export function checkRuleFiles(groups: readonly RuleGroup[], lokiVersion: LokiVersion): void {
+  const format = rulerFormat(lokiVersion);
   groups.forEach((group, index) => {
     // Positions in these files are not where the user wrote the rule: the setting names it instead.
-    checkRuleFileForRuler(stringify({ groups: [group] }, { lineWidth: 0 }), false);
-    checkRenderedKeys(group, index);
-    checkRuleFileForRuler(renderRuleFile(group), false);
+    checkRuleFileForRuler(stringify({ groups: [group] }, { lineWidth: 0 }), lokiVersion, false);
+    checkRenderedKeys(group, index, format);
+    checkRuleFileForRuler(renderRuleFile(group), lokiVersion, false);
   });
 }
 
-const TYPED_GROUP_KEYS = ["name", "interval", "rules"];
-const TYPED_ALERT_KEYS = ["alert", "expr", "for", "labels", "annotations"];
-const TYPED_RECORD_KEYS = ["record", "expr", "labels"];
+/** The keys of the typed rules (rules.ts), which the renderer writes: every one is a field the ruler loads. */
+export const TYPED_GROUP_KEYS: readonly string[] = ["name", "interval", "limit", "rules"];
+/** The keys of a typed alerting rule. */
+export const TYPED_ALERT_KEYS: readonly string[] = ["alert", "expr", "for", "labels", "annotations"];
+/** The keys of a typed recording rule. */
+export const TYPED_RECORD_KEYS: readonly string[] = ["record", "expr", "labels"];
 
 /**
- * Refuses keys the ruler would take but the stack does not render (such as `keep_firing_for` or `limit`):
- * written from JavaScript past the types, they would vanish from the rule file without a word.
+ * Refuses keys the stack does not render: written from JavaScript past the types, they would vanish from the rule
+ * file without a word. A key the ruler reads and then drops (RulerFieldTreatment "ignored") says so.
  */
-function checkRenderedKeys(group: RuleGroup, index: number): void {
+function checkRenderedKeys(group: RuleGroup, index: number, format: RulerFormat): void {
   const g = groupSetting(group.name, index);
-  const extra = Object.keys(group).find((key) => !TYPED_GROUP_KEYS.includes(key) && (group as unknown as Record<string, unknown>)[key] !== undefined);
-  if (extra !== undefined) {
-    throw new ConfigError(`${g}.${extra}`, (group as unknown as Record<string, unknown>)[extra], `absent: a rule group takes only ${TYPED_GROUP_KEYS.join(", ")}`, "the stack would leave it out of the rule file");
-  }
+  const refuse = (setting: string, key: string, value: unknown, treatment: RulerFieldTreatment | undefined, typed: readonly string[], what: string): never => {
+    if (treatment === "ignored") {
+      throw new ConfigError(
+        setting,
+        value,
+        `absent: Loki ${format.lokiVersion}'s ruler reads ${key} and then drops it`,
+        `its rule store keeps no ${key}, so the ${what} would run as if it were not set; ${what === "rule group" ? "a rule group" : `an ${what}`} takes ${typed.join(", ")}`,
+      );
+    }
+    throw new ConfigError(setting, value, `absent: ${what === "rule group" ? "a rule group" : `an ${what}`} takes only ${typed.join(", ")}`, "the stack would leave it out of the rule file");
+  };
+  const rawGroup = group as unknown as Record<string, unknown>;
+  const extra = Object.keys(rawGroup).find((key) => !TYPED_GROUP_KEYS.includes(key) && rawGroup[key] !== undefined);
+  if (extra !== undefined) refuse(`${g}.${extra}`, extra, rawGroup[extra], format.groupFields[extra], TYPED_GROUP_KEYS, "rule group");
   group.rules.forEach((rule, ruleIndex) => {
     const raw = rule as unknown as Record<string, unknown>;
     const alerting = "alert" in raw;
@@ -589,25 +690,23 @@ function checkRenderedKeys(group: RuleGroup, index: number): void {
     const key = Object.keys(raw).find((k) => !known.includes(k) && raw[k] !== undefined);
     if (key === undefined) return;
     const name = String(alerting ? raw.alert : raw.record);
-    throw new ConfigError(
-      `${ruleSetting(name, `${g}.rules[${ruleIndex}]`, g)}.${key}`,
-      raw[key],
-      `absent: ${alerting ? "an alerting" : "a recording"} rule takes only ${known.join(", ")}`,
-      "the stack would leave it out of the rule file",
-    );
+    refuse(`${ruleSetting(name, `${g}.rules[${ruleIndex}]`, g)}.${key}`, key, raw[key], format.ruleFields[key], known, alerting ? "alerting rule" : "recording rule");
   });
 }
 
 /**
- * Validates the text of a rule file with every check the stack applies: Loki's ruler first
+ * Validates the text of a rule file with every check the stack applies: the ruler of the Loki version first
  * (checkRuleFileForRuler), then the project's own (checkRuleGroups). This is what the verdict corpus is run through.
  * @throws ConfigError naming the group, the rule and the field
  */
-export function checkRuleFileText(text: string): void {
-  checkRuleGroups(readRuleFile(text));
+export function checkRuleFileText(text: string, lokiVersion: LokiVersion): void {
+  checkRuleGroups(readRuleFile(text, lokiVersion));
 }
 
-/** A decoded group in the stack's typed form; empty label and annotation maps are left out, as the renderer does. */
+/**
+ * A decoded group in the stack's typed form: what the ruler keeps of it. Fields it drops are left out, and so are
+ * empty label and annotation maps, as the renderer does.
+ */
 function typedGroup(group: DecodedGroup): RuleGroup {
   const rules = group.rules.map((rule): LokiRule => {
     const labels = rule.labels.length > 0 ? { labels: Object.fromEntries(rule.labels) } : {};
@@ -615,17 +714,23 @@ function typedGroup(group: DecodedGroup): RuleGroup {
     const annotations = rule.annotations.length > 0 ? { annotations: Object.fromEntries(rule.annotations) } : {};
     return { alert: rule.alert, expr: rule.expr, ...(rule.forText !== undefined ? { for: rule.forText } : {}), ...labels, ...annotations };
   });
-  return { name: group.name, ...(group.interval !== undefined ? { interval: group.interval } : {}), rules };
+  return {
+    name: group.name,
+    ...(group.interval !== undefined ? { interval: group.interval } : {}),
+    ...(group.limit !== undefined ? { limit: group.limit } : {}),
+    rules,
+  };
 }
 
 /**
- * Reads a rule file the way Loki's ruler does (strict decoding, ValidateGroups) and returns its groups in
- * the stack's typed form: what the ruler will evaluate, for comparing with what the user wrote.
+ * Reads a rule file the way the ruler of a Loki version does (strict decoding, ValidateGroups) and returns its groups
+ * in the stack's typed form: what the ruler will evaluate, for comparing with what the user wrote.
  * @throws ConfigError when the ruler would refuse the file
  */
-export function readRuleFile(text: string): RuleGroup[] {
-  const decoded = decodeRuleFile(text);
-  const problem = "problem" in decoded ? decoded.problem : validateGroups(decoded.groups);
-  if (problem) throw configErrorOf(problem);
+export function readRuleFile(text: string, lokiVersion: LokiVersion): RuleGroup[] {
+  const format = rulerFormat(lokiVersion);
+  const decoded = decodeRuleFile(text, format);
+  const problem = "problem" in decoded ? decoded.problem : validateGroups(decoded.groups, format);
+  if (problem) throw configErrorOf(problem, lokiVersion);
   return "groups" in decoded ? decoded.groups.map(typedGroup) : [];
 }

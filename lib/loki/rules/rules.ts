@@ -36,6 +36,14 @@ export interface RuleGroup {
   readonly name: string;
   /** How often the group is evaluated. @default the ruler's evaluation interval (1m) */
   readonly interval?: string;
+  /**
+   * Most alerts one alerting rule, or series one recording rule, of the group may produce in one evaluation (1 or
+   * more); beyond it the rule's evaluation fails and it produces nothing, which the ruler's failure metrics show.
+   * A bound for rules whose `by` labels could explode.
+   * @default no limit
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/recording_rules/#limiting-alerts-and-series
+   */
+  readonly limit?: number;
   /** The rules in this group. */
   readonly rules: readonly LokiRule[];
 }
