@@ -3,6 +3,7 @@
  * at exactly the listed paths and nowhere else, with every host path moved under the run's temp root.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { Json } from "../__tests__/support/json";
 import { prepareFluentBit, PreparedFluentBit } from "./support/e2e/fluent-bit";
@@ -69,5 +70,15 @@ describe.each(E2E_STACKS)("end-to-end overlay: %s", (...entry) => {
     expect(targets).toEqual(expect.arrayContaining(["distributor", "ingester", "querier", "query-frontend", "ruler", "compactor"]));
     expect(targets.filter((t) => ALL_TARGET_COVERS[t] === undefined)).toEqual([]);
     expect(loki.args).toEqual(expect.arrayContaining([`-config.file=${loki.configFile}`, "-target=all"]));
+  });
+});
+
+describe("end-to-end overlay: README", () => {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const section = (readme.split("### End to end")[1] ?? "").split(/\n#{1,3} /)[0];
+
+  test("given both overlay lists, then the README's End to end section names every entry's path", () => {
+    const missing = [...LOKI_OVERLAY, ...FLUENT_BIT_OVERLAY].map((e) => pathText(e.path)).filter((p) => !section.includes(`\`${p}\``));
+    expect(missing).toEqual([]);
   });
 });
