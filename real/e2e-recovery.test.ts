@@ -32,6 +32,16 @@ function counter(metrics: string, name: string): number {
     .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).pop()), 0);
 }
 
+/**
+ * The most times one chunk failed to flush, from the agent's log: Fluent Bit's engine warns "failed to flush chunk
+ * '<name>', retry in N seconds" at each failed attempt that it will retry (src/flb_engine.c, 4.0.1 and 5.1.1).
+ */
+function maxFailedFlushes(log: string): number {
+  const perChunk = new Map<string, number>();
+  for (const match of log.matchAll(/failed to flush chunk '([^']+)'/g)) perChunk.set(match[1], (perChunk.get(match[1]) ?? 0) + 1);
+  return Math.max(0, ...perChunk.values());
+}
+
 interface Outcome {
   /** Each line's sequence number as Loki returns them. */
   readonly seqs: readonly number[];
@@ -73,12 +83,18 @@ beforeAll(
         log.write([line(BEFORE + i + 1, "during")]);
         await sleep(500);
       }
-      // The agent has tried to deliver them and failed: it is retrying, not dropping.
-      await waitFor(
-        "the agent retrying while Loki is down",
-        async () => (counter(await fluentBitMetrics(site), "fluentbit_output_retries_total") > retriesBefore ? true : undefined),
+      // Loki stays down until a chunk has failed a retry as well as its first flush: an agent with a retry limit of
+      // one would drop it there, so the outage outlasts more than one attempt.
+      const during = await waitFor(
+        "a chunk failing its first retry while Loki is down",
+        async () => {
+          const log = agentProgram.log();
+          if (/cannot be retried/.test(log)) return "dropped";
+          return maxFailedFlushes(log) >= 2 ? "retrying" : undefined;
+        },
         { timeoutMs: E2E_TIMEOUTS.arriveMs, intervalMs: 1_000, programs: [agentProgram] },
       );
+      if (during === "dropped") throw new Error(`the agent gave up on a chunk while Loki was down:\n${agentProgram.logTail()}`);
       const retriesDuringOutage = counter(await fluentBitMetrics(site), "fluentbit_output_retries_total") - retriesBefore;
 
       // Loki comes back on the same data directory and ports; new lines follow.

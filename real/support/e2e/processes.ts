@@ -66,11 +66,14 @@ export class Program {
     return this.exit.signal ? `killed by ${this.exit.signal}` : `exited with status ${this.exit.code}`;
   }
 
+  /** Its whole log so far. */
+  log(): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, "utf8") : "";
+  }
+
   /** The last lines of its log, for failure messages. */
   logTail(lines = 40): string {
-    if (!existsSync(this.logFile)) return "(no log)";
-    const all = readFileSync(this.logFile, "utf8").split("\n");
-    return all.slice(-lines).join("\n");
+    return existsSync(this.logFile) ? this.log().split("\n").slice(-lines).join("\n") : "(no log)";
   }
 
   /** Resolves when the process has exited. */
