@@ -70,6 +70,8 @@ describe.each(E2E_STACKS)("end-to-end overlay: %s", (...entry) => {
     expect(targets).toEqual(expect.arrayContaining(["distributor", "ingester", "querier", "query-frontend", "ruler", "compactor"]));
     expect(targets.filter((t) => ALL_TARGET_COVERS[t] === undefined)).toEqual([]);
     expect(loki.args).toEqual(expect.arrayContaining([`-config.file=${loki.configFile}`, "-target=all"]));
+    // Flags every Loki pod passes are kept, with the pod's $(VAR) references expanded as the kubelet would.
+    expect(loki.args.filter((a) => a.includes("$("))).toEqual([]);
   });
 });
 

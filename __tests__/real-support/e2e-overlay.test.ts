@@ -15,6 +15,7 @@ import {
   pathText,
   tagPrefixFor,
 } from "../../real/support/e2e/overlay";
+import { expandArg } from "../../real/support/e2e/loki";
 import { LaptopSite } from "../../real/support/e2e/site";
 
 const GENERATED = `# rendered
@@ -91,5 +92,14 @@ describe("end-to-end overlay", () => {
       const paths = list.map((e) => pathText(e.path));
       expect(new Set(paths).size).toBe(paths.length);
     }
+  });
+});
+
+describe("Loki's command line on a laptop", () => {
+  test("given $(VAR) references in a pod's arguments, then they expand from the container's env, the pod's IP to loopback", () => {
+    const env = [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }, { name: "ZONE", value: "zone-a" }];
+    expect(expandArg("-memberlist.advertise-addr=$(POD_IP)", env)).toBe("-memberlist.advertise-addr=127.0.0.1");
+    expect(expandArg("-zone=$(ZONE)", env)).toBe("-zone=zone-a");
+    expect(expandArg("-name=$(POD_NAME)", env)).toBe("-name=$(POD_NAME)");
   });
 });

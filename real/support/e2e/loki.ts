@@ -102,10 +102,30 @@ export function lokiConfigPath(rendered: Rendered): string {
   return [...paths][0];
 }
 
-/** The flags every Loki container passes besides its config and target (per-component flags do not apply to one process). */
+/**
+ * An argument with its `$(VAR)` references expanded as the kubelet expands them from the container's env: a plain
+ * value, or the pod's IP, which on a laptop is loopback. A reference it cannot resolve stays as written, as in
+ * Kubernetes.
+ */
+export function expandArg(arg: string, env: readonly Json[]): string {
+  return arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => {
+    const variable = env.find((e) => e.name === name);
+    if (typeof variable?.value === "string") return variable.value;
+    if (variable?.valueFrom?.fieldRef?.fieldPath === "status.podIP") return LOOPBACK;
+    return whole;
+  });
+}
+
+/**
+ * The flags every Loki container passes besides its config and target (per-component flags, such as the ingester's
+ * availability zone, do not apply to one process), expanded from the container's env.
+ */
 function commonFlags(rendered: Rendered): string[] {
-  const perContainer = lokiContainers(rendered).map((c) => c.args.filter((a) => !a.startsWith("-config.file=") && !a.startsWith("-target=")));
-  return perContainer.length === 0 ? [] : perContainer[0].filter((a) => perContainer.every((args) => args.includes(a)));
+  const containers = lokiContainers(rendered);
+  const perContainer = containers.map((c) => c.args.filter((a) => !a.startsWith("-config.file=") && !a.startsWith("-target=")));
+  if (perContainer.length === 0) return [];
+  const common = perContainer[0].filter((a) => perContainer.every((args) => args.includes(a)));
+  return common.map((a) => expandArg(a, (containers[0].container.env ?? []) as Json[]));
 }
 
 /** Loki prepared on a site: its files written, its command line decided. */
