@@ -4,15 +4,26 @@
  */
 import { ENVIRONMENTS } from "../../../environments";
 import { LokiStackProps } from "../../../lib";
+import { DEFAULT_CHART_VERSION } from "../../../lib/loki/chart";
 import { programPath } from "../programs";
 import { Rendered, renderLoki } from "../render";
 import { RealStack, realStack } from "../stacks";
-import { versionPrograms } from "../versions";
+import { VERSION_PROGRAMS, versionPrograms } from "../versions";
 
-/** [description, stack id, props]: every example stack, and the reference stack with a tenant (auth on). */
+const EXAMPLES = Object.entries(ENVIRONMENTS).map(([id, props]) => [id, id, props] as const);
+const EXAMPLE_VERSIONS = new Set(EXAMPLES.map(([, , props]) => props.chartVersion ?? DEFAULT_CHART_VERSION));
+
+/**
+ * [description, stack id, props]: every example stack, the reference stack with a tenant (auth on), and the reference
+ * stack on each chart version the suite has programs for that no example stack deploys, so that every version runs
+ * end to end with its own Loki and Fluent Bit.
+ */
 export const E2E_STACKS: readonly (readonly [string, string, LokiStackProps])[] = [
-  ...Object.entries(ENVIRONMENTS).map(([id, props]) => [id, id, props] as const),
+  ...EXAMPLES,
   ["loki-s3 with tenant team-a", "loki-s3", { ...ENVIRONMENTS["loki-s3"], tenant: "team-a" }],
+  ...Object.keys(VERSION_PROGRAMS)
+    .filter((version) => !EXAMPLE_VERSIONS.has(version))
+    .map((version) => [`loki-s3 on chart ${version}`, "loki-s3", { ...ENVIRONMENTS["loki-s3"], chartVersion: version as LokiStackProps["chartVersion"] }] as const),
 ];
 
 /** A stack as the end-to-end tests run it. */
