@@ -1,0 +1,96 @@
+/**
+ * The laptop an end-to-end run stands on: one temp directory that plays every node's filesystem root, and free
+ * loopback ports for each program. The overlay (overlay.ts) moves the stack's host paths under this root and its
+ * addresses onto these ports; nothing else changes.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, posix } from "node:path";
+
+/** The loopback address every program listens on and dials. */
+export const LOOPBACK = "127.0.0.1";
+
+/** The ports of one run, each free on loopback when the run starts. */
+export interface SitePorts {
+  readonly lokiHttp: number;
+  readonly lokiGrpc: number;
+  readonly alertmanager: number;
+  readonly fluentBitHttp: number;
+}
+
+/** Ports this process has handed out: never twice, even when the kernel offers one again. */
+const handedOut = new Set<number>();
+
+/** A port the kernel reports free on loopback (listen on 0, read it back, close), never one handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function kernelPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        server.close();
+        reject(new Error("no port from the kernel"));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** One run's temp root and ports. */
+export class LaptopSite {
+  /** Creates a fresh temp root and takes four free ports. */
+  static async create(label: string): Promise<LaptopSite> {
+    const root = mkdtempSync(join(tmpdir(), `loki-e2e-${label.replace(/[^a-z0-9-]+/gi, "-")}-`));
+    const [lokiHttp, lokiGrpc, alertmanager, fluentBitHttp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    return new LaptopSite(root, { lokiHttp, lokiGrpc, alertmanager, fluentBitHttp });
+  }
+
+  private constructor(
+    /** The temp directory of the run. */
+    readonly root: string,
+    readonly ports: SitePorts,
+  ) {}
+
+  /** The directory that stands in for a node's filesystem root. */
+  get hostRoot(): string {
+    return join(this.root, "host");
+  }
+
+  /** Where a node's absolute path lives on the laptop: under the host root. */
+  hostPath(nodePath: string): string {
+    if (!posix.isAbsolute(nodePath)) throw new Error(`not an absolute node path: ${nodePath}`);
+    return join(this.hostRoot, posix.normalize(nodePath));
+  }
+
+  /** Writes a file at a node path (under the host root), creating its directories. */
+  writeNodeFile(nodePath: string, content: string): string {
+    const file = this.hostPath(nodePath);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    return file;
+  }
+
+  /** True when a laptop path lies inside this run's temp root. */
+  contains(path: string): boolean {
+    return path === this.root || path.startsWith(`${this.root}/`);
+  }
+
+  /** Removes the temp root. */
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
