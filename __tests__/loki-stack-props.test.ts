@@ -2,7 +2,8 @@ import { EXAMPLE_RULE_GROUPS } from "../lib/loki/rules/rules";
 import { ConfigError } from "../lib/core/validation";
 import { DEFAULT_FLUENT_BIT_IMAGE } from "../lib/fluent-bit/props";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps, S3StackStorage } from "../lib/loki-stack-props";
-import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION } from "../lib/loki/chart";
+import { DEFAULT_CHART_VERSION } from "../lib/loki/chart";
+import { DEFAULT_CHART_REPOSITORY, LOKI_CHARTS } from "../lib/loki/chart-versions";
 import { DEFAULT_ALERTMANAGER_URL, SIZE_PRESETS } from "../lib/loki/loki-props";
 
 const base: LokiStackProps = { clusterName: "prod-eks" };
@@ -24,7 +25,8 @@ describe("resolveLokiStackProps defaults", () => {
     expect(s.names.releaseName).toBe("loki");
     expect(s.names.serviceAccountName).toBe("loki");
     expect(loki.alertmanagerUrl).toBe(DEFAULT_ALERTMANAGER_URL);
-    expect(loki.chart).toEqual({ repository: DEFAULT_CHART_REPOSITORY, version: DEFAULT_CHART_VERSION });
+    expect(loki.chart).toBe(LOKI_CHARTS[DEFAULT_CHART_VERSION]);
+    expect(loki.chartRepository).toBe(DEFAULT_CHART_REPOSITORY);
     expect(DEFAULT_CHART_VERSION).toBe("6.29.0");
     expect(s.fluentBit?.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
     expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:4\.0\.1$/);
@@ -165,7 +167,8 @@ describe("resolveLokiStackProps validation", () => {
     ["two compactors", { replicas: { compactor: 2 } }, "replicas.compactor", /exactly 1/],
     ["zero queriers", { replicas: { querier: 0 } }, "replicas.querier", /whole number from 1/],
     ["an unknown component", { replicas: { gateway: 2 } as never }, "replicas.gateway", /one of distributor/],
-    ["a chart version range", { chartVersion: "^6.29.0" }, "chartVersion", /exact chart version/],
+    ["a chart version range", { chartVersion: "^6.29.0" as never }, "chartVersion", /one of the chart versions the stack knows: "18\.11\.0" .* or "6\.29\.0"/],
+    ["a chart version the stack has not been proven with", { chartVersion: "6.30.1" as never }, "chartVersion", /deploys only the versions it has been proven with/],
     ["a short Helm timeout", { helmTimeoutSeconds: 60 }, "helmTimeoutSeconds", /from 300 to 3600/],
     ["an Alertmanager URL without a scheme", { alertmanagerUrl: "alertmanager:9093" }, "alertmanagerUrl", /http\(s\) URL/],
     ["a Fluent Bit image on latest", { fluentBit: { image: "fluent/fluent-bit:latest" } }, "fluentBit.image", /pinned/],

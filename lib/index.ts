@@ -38,8 +38,13 @@ export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
 export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
 
 // Loki.
-export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS, LOKI_GATEWAY_PORT } from "./loki/chart";
-export type { LokiChartFacts, LokiComponent, LokiVersion } from "./loki/chart";
+export { chartFullname, DEFAULT_CHART_VERSION, LOKI_CHART_VERSIONS, LOKI_COMPONENTS, LOKI_GATEWAY_PORT, rulerRulesDirName } from "./loki/chart";
+export type { AgentVersion, BundledMinio, ChartObjectStoreKind, ChartValuesInput, LokiChartFacts, LokiChartVersion, LokiComponent, LokiVersion } from "./loki/chart";
+export { DEFAULT_CHART_REPOSITORY, isLokiChartVersion, LOKI_CHART, LOKI_CHARTS, lokiChartFacts } from "./loki/chart-versions";
+export { chart6290MonitoringValues, chart6290Values } from "./loki/charts/values-6.29.0";
+export type { Chart6290MonitoringValues, Chart6290Values } from "./loki/charts/values-6.29.0";
+export { chart18110MonitoringValues, chart18110Values } from "./loki/charts/values-18.11.0";
+export type { Chart18110MonitoringValues, Chart18110Values, SupportServiceAccount } from "./loki/charts/values-18.11.0";
 export { deriveNames } from "./loki/names";
 export type { Names } from "./loki/names";
 export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
@@ -47,8 +52,8 @@ export type { Tenancy, TenancyProps } from "./loki/tenancy";
 export { DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
 export type { LokiObjectStorage, LokiReleaseProps, LokiSize, ResolvedLokiReleaseProps } from "./loki/loki-props";
 export { LokiRelease } from "./loki/loki-release";
-export { buildLokiValues } from "./loki/values";
-export type { LokiValues } from "./loki/values";
+export { buildLokiValues, SUPPORT_RESOURCES } from "./loki/values";
+export type { LokiValues, SharedLokiValues } from "./loki/values";
 export {
   COMPONENT_RESOURCES,
   defaultLimits,
@@ -82,8 +87,8 @@ export {
 export type { RolloutAndClaimInputs, StorageSafetyValues, WalSafety, WalValues, ZoneMigrationStage, ZoneMigrationValues } from "./loki/storage-safety";
 export { DATA_CLAIM_NAME, IN_PLACE_RUNBOOK, INGESTER_ZONES, InPlaceGuard, inPlaceChecks, statefulSetNames } from "./loki/in-place-guard";
 export type { DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
-export { lokiMonitoringValues, resolveLokiMonitoring } from "./loki/monitoring-values";
-export type { LokiMonitoringProps, LokiMonitoringValues, ResolvedLokiMonitoring } from "./loki/monitoring-values";
+export { resolveLokiMonitoring } from "./loki/monitoring-values";
+export type { LokiMonitoringProps, ResolvedLokiMonitoring } from "./loki/monitoring-values";
 export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
 export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
 export { checkRuleGroups } from "./loki/rules/logql";

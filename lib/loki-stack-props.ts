@@ -4,7 +4,8 @@ import { FLUENT_BIT_METRICS_PATH } from "./fluent-bit/config";
 import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
 import { FluentBitOptions, FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
 import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
-import { LokiComponent } from "./loki/chart";
+import { LokiChartVersion, LokiComponent } from "./loki/chart";
+import { lokiChartFacts } from "./loki/chart-versions";
 import { LokiObjectStorage, LokiReleaseProps, LokiSize, resolveLokiNames, resolveLokiReleaseProps, resolveRetention, ResolvedLokiReleaseProps } from "./loki/loki-props";
 import { Names } from "./loki/names";
 import { RuleGroup } from "./loki/rules/rules";
@@ -110,10 +111,14 @@ export interface LokiStackProps {
   /** Create the cluster's IAM OIDC provider instead of using the existing one (IRSA). @default false */
   readonly createOidcProvider?: boolean;
 
-  /** Chart repository. @default DEFAULT_CHART_REPOSITORY */
+  /** Chart repository, such as a mirror of it. @default the chart version's own repository */
   readonly chartRepository?: string;
-  /** Chart version. @default DEFAULT_CHART_VERSION */
-  readonly chartVersion?: string;
+  /**
+   * The Loki chart version, and with it the Loki and Fluent Bit versions: one the stack knows
+   * (`"18.11.0"`: Loki 3.7.6, Fluent Bit 5.1.1; `"6.29.0"`: Loki 3.4.2, Fluent Bit 4.0.1).
+   * @default DEFAULT_CHART_VERSION
+   */
+  readonly chartVersion?: LokiChartVersion;
   /** Helm timeout, in seconds; a first install with volumes takes a while. @default 900 */
   readonly helmTimeoutSeconds?: number;
   /** Release revisions Helm keeps. @default 10 */
@@ -283,8 +288,9 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     backend = { bucket: props.backend.bucket, key, region: backendRegion };
   }
 
-  // The names and the tenant every part shares, decided once.
-  const names = resolveLokiNames(props);
+  // The chart version, then the names and the tenant every part shares, decided once by its rules.
+  const chart = lokiChartFacts(props.chartVersion);
+  const names = resolveLokiNames(props, "", chart);
   const tenancy = resolveTenancy(props);
 
   const storageMode = props.storage ?? "s3";

@@ -5,7 +5,10 @@ import { LOKI_COMPONENTS, RULES_DIRECTORY, rulerRulesDirName, SCHEMA_START_DATE 
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
 import { COMPONENT_RESOURCES, defaultLimits, limitsConfig } from "../../lib/loki/sizing";
 import { checkTenant } from "../../lib/loki/tenancy";
-import { buildLokiValues, SUPPORT_RESOURCES } from "../../lib/loki/values";
+import type { Chart18110Values } from "../../lib/loki/charts/values-18.11.0";
+import type { Chart6290Values } from "../../lib/loki/charts/values-6.29.0";
+import type { StorageSafetyValues } from "../../lib/loki/storage-safety";
+import { buildLokiValues, SharedLokiValues, SUPPORT_RESOURCES } from "../../lib/loki/values";
 import { checkValuesOverrides, PROTECTED_VALUES } from "../../lib/loki/values-overrides";
 
 const ROLE_ARN = "arn:aws:iam::111122223333:role/loki-prod-eks-1";
@@ -19,6 +22,12 @@ const BUCKETS: LokiObjectStorage = { ...S3, chunksBucketName: "prod-chunks", rul
 function values(props: Partial<LokiReleaseProps> = {}) {
   return buildLokiValues(resolveLokiReleaseProps({ storage: S3, ...props }));
 }
+/** Values of chart 6.29.0, with its own keys typed. */
+const values6290 = (props: Partial<LokiReleaseProps> = {}) =>
+  values({ ...props, chartVersion: "6.29.0" }) as SharedLokiValues & Chart6290Values & StorageSafetyValues;
+/** Values of chart 18.11.0, with its own keys typed. */
+const values18110 = (props: Partial<LokiReleaseProps> = {}) =>
+  values({ ...props, chartVersion: "18.11.0" }) as SharedLokiValues & Chart18110Values & StorageSafetyValues;
 
 describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", () => {
   const v = values({ ruleGroups: EXAMPLE_RULE_GROUPS, storage: BUCKETS, serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
@@ -67,8 +76,9 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
     expect(v.serviceAccount.automountServiceAccountToken).toBe(false);
   });
 
-  test("given auth off, then the canary names no tenant", () => {
-    expect(v.lokiCanary.extraArgs).toEqual([]);
+  test("given auth off, then the canary names no tenant, in either chart version", () => {
+    expect(values6290().lokiCanary.extraArgs).toEqual([]);
+    expect(values18110().lokiCanary).not.toHaveProperty("tenant");
   });
 
   test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class", () => {
@@ -203,8 +213,10 @@ describe("buildLokiValues variations", () => {
     expect(v.loki.auth_enabled).toBe(true);
     expect(Object.keys(v.ruler.directories)).toEqual(["team-a"]);
     expect(Object.keys(v.ruler.directories["team-a"])).toEqual(["argocd.yaml"]);
-    // The canary pushes through the gateway, which needs the tenant once auth is on.
-    expect(v.lokiCanary.extraArgs).toEqual(["-tenant-id=team-a"]);
+    // The canary pushes through the gateway, which needs the tenant once auth is on: a flag of its own in 6.29.0,
+    // lokiCanary.tenant (its -user and -tenant-id) from chart 9.0.
+    expect(values6290({ tenant: "team-a" }).lokiCanary.extraArgs).toEqual(["-tenant-id=team-a"]);
+    expect(values18110({ tenant: "team-a" }).lokiCanary.tenant).toEqual({ name: "team-a" });
   });
 
   test("given no rule groups, then the tenant's directory still exists, empty", () => {

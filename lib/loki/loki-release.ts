@@ -3,7 +3,6 @@ import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kub
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
-import { LOKI_CHART_NAME } from "./chart";
 import { InPlaceGuard } from "./in-place-guard";
 import { LokiReleaseProps, resolveLokiReleaseProps, ResolvedLokiReleaseProps } from "./loki-props";
 import { Names } from "./names";
@@ -54,8 +53,8 @@ export function dashboardNamespaceCheck(lookup: DataKubernetesResources, namespa
 }
 
 /**
- * Grafana Loki in Distributed mode: one `helm_release` of the `grafana/loki` chart, with values built
- * by buildLokiValues and serialised once.
+ * Grafana Loki in Distributed mode: one `helm_release` of the Loki chart, at a version the stack knows (`chartVersion`),
+ * with values built by buildLokiValues and serialised once.
  * It validates its own props (resolveLokiReleaseProps). The stack makes it wait for the role and bucket
  * resources (`dependsOn`), because the EKS Pod Identity webhook gives credentials only to pods created after
  * their association exists. Its InPlaceGuard reads the release's deployed StatefulSets at plan time, so a change
@@ -134,8 +133,8 @@ export class LokiRelease extends Construct {
 
     this.resource = new Release(this, "Resource", {
       name: names.releaseName,
-      chart: LOKI_CHART_NAME,
-      repository: settings.chart.repository,
+      chart: settings.chart.name,
+      repository: settings.chartRepository,
       version: settings.chart.version,
       namespace: names.namespace,
       createNamespace: true,

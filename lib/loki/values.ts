@@ -1,14 +1,20 @@
 import { deepMerge } from "../core/deep-merge";
-import { LOKI_CHART, LokiComponent, SchemaPeriod } from "./chart";
+import { ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
+import type { Chart18110Values } from "./charts/values-18.11.0";
+import type { Chart6290Values } from "./charts/values-6.29.0";
 import type { ResolvedLokiReleaseProps } from "./loki-props";
-import { LokiMonitoringValues, lokiMonitoringValues } from "./monitoring-values";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
 import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
+import { SUPPORT_RESOURCES } from "./support-resources";
+
+export { SUPPORT_RESOURCES } from "./support-resources";
 
 /** A persistent volume claim of a chart component. */
 export interface PersistentClaim {
   readonly name: string;
+  /** Access modes, where the chart version needs them written out (LokiChartFacts.claimAccessModes). */
+  readonly accessModes?: readonly string[];
   readonly size: string;
   /** Storage class; the cluster's default class when unset. */
   readonly storageClass?: string;
@@ -23,11 +29,12 @@ export interface ComponentValues {
 }
 
 /**
- * The subset of the `grafana/loki` 6.29.0 chart values this stack sets. Every key exists in the chart's values.yaml,
- * apart from the free-form maps the chart passes to Loki or Kubernetes as they are.
+ * The subset of the chart values this stack sets in every chart version it knows. Every key exists in each version's
+ * values.yaml, apart from the free-form maps the chart passes to Loki or Kubernetes as they are.
  * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/values.yaml
+ * @see https://github.com/grafana-community/helm-charts/blob/loki-18.11.0/charts/loki/values.yaml
  */
-export interface LokiValues {
+export interface SharedLokiValues {
   readonly deploymentMode: "Distributed";
   /** The one service account every Loki component runs as (a top-level key, not under `loki`). */
   readonly serviceAccount: {
@@ -78,26 +85,19 @@ export interface LokiValues {
   readonly resultsCache: { readonly allocatedMemory: number; readonly resources: ContainerResources };
   readonly memcachedExporter: { readonly resources: ContainerResources };
   readonly gateway: { readonly resources: ContainerResources };
-  readonly lokiCanary: { readonly resources: ContainerResources; readonly extraArgs: readonly string[] };
+  readonly lokiCanary: { readonly resources: ContainerResources };
   readonly sidecar: { readonly rules: { readonly enabled: false } };
   readonly minio: { readonly enabled: boolean; readonly resources?: ContainerResources };
-  /** The chart's ServiceMonitor, rules and dashboards, wired to the monitoring stack (loki/monitoring-values.ts). */
-  readonly monitoring: LokiMonitoringValues;
 }
+
+/**
+ * The chart values this stack sets: the shared ones, with the values of the chart version on top (its module in
+ * lib/loki/charts/ decides them: the canary's tenant, the `monitoring` section, service accounts, ...).
+ */
+export type LokiValues = SharedLokiValues & (Chart6290Values | Chart18110Values);
 
 /** Name of the data volume of the ingesters (write-ahead log) and the compactor, mounted at /var/loki. */
 const DATA_CLAIM = "data";
-
-/**
- * Requests and limits of the chart's supporting pods, which it otherwise runs unbounded:
- * the gateway (nginx), the canary, the memcached exporters and, in MinIO mode, MinIO.
- */
-export const SUPPORT_RESOURCES = {
-  gateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-  lokiCanary: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-  memcachedExporter: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-  minio: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-} as const satisfies Record<string, ContainerResources>;
 
 /**
  * A memcached cache's pod resources: the chart's own memory sizing (allocatedMemory x 1.2, so items
@@ -120,9 +120,14 @@ function component(settings: ResolvedLokiReleaseProps, name: LokiComponent, with
   };
 }
 
-/** A data claim with the configured storage class (the cluster default when unset). */
-function dataClaim(size: string, storageClass: string | undefined): PersistentClaim {
-  return { name: DATA_CLAIM, size, ...(storageClass !== undefined ? { storageClass } : {}) };
+/** A data claim with the configured storage class (the cluster default when unset), as the chart version writes claims. */
+function dataClaim(size: string, storageClass: string | undefined, accessModes: readonly string[] | undefined): PersistentClaim {
+  return { name: DATA_CLAIM, ...(accessModes !== undefined ? { accessModes } : {}), size, ...(storageClass !== undefined ? { storageClass } : {}) };
+}
+
+/** Where the object store is, as the chart version's values module needs to know it. */
+function objectStoreKind(settings: ResolvedLokiReleaseProps): ChartObjectStoreKind {
+  return settings.storage.mode === "minio" ? "bundled-minio" : "s3";
 }
 
 /**
@@ -133,7 +138,7 @@ function dataClaim(size: string, storageClass: string | undefined): PersistentCl
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
 export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues & StorageSafetyValues {
-  const { names, tenancy, storage } = settings;
+  const { chart, names, tenancy, storage } = settings;
 
   let lokiStorage: LokiValues["loki"]["storage"];
   if (storage.mode === "s3") {
@@ -148,7 +153,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     lokiStorage = { type: "s3" };
   }
 
-  const values: LokiValues = {
+  const values: SharedLokiValues = {
     deploymentMode: "Distributed",
     serviceAccount: {
       create: true,
@@ -161,7 +166,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     loki: {
       auth_enabled: tenancy.authEnabled,
       commonConfig: { replication_factor: settings.replicationFactor },
-      schemaConfig: { configs: LOKI_CHART.schemaPeriods },
+      schemaConfig: { configs: chart.schemaPeriods },
       storage: lokiStorage,
       ingester: { chunk_encoding: "snappy" },
       limits_config: { retention_period: settings.retentionPeriod, allow_structured_metadata: true },
@@ -170,8 +175,8 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       rulerConfig: { alertmanager_url: settings.alertmanagerUrl, enable_api: true },
       // Rules in ruler.directories are read only from local ruler storage. Chart 6.29.0 writes its own
       // object-storage ruler.storage before the text of loki.rulerConfig, so a storage key there would be
-      // a duplicate key; structuredConfig is deep-merged over the rendered config instead.
-      structuredConfig: { ruler: { storage: { type: "local", local: { directory: LOKI_CHART.rulesDirectory } } } },
+      // a duplicate key; structuredConfig is deep-merged over the rendered config instead (in every version).
+      structuredConfig: { ruler: { storage: { type: "local", local: { directory: chart.rulesDirectory } } } },
     },
     backend: { replicas: 0 },
     read: { replicas: 0 },
@@ -182,7 +187,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       ...component(settings, "ingester", true),
       zoneAwareReplication: { enabled: settings.zoneAwareReplication },
       // The write-ahead log survives a restart only on a persistent volume.
-      persistence: { enabled: true, claims: [dataClaim(settings.ingesterVolumeSize, settings.storageClass)] },
+      persistence: { enabled: true, claims: [dataClaim(settings.ingesterVolumeSize, settings.storageClass, chart.claimAccessModes)] },
     },
     querier: component(settings, "querier", true),
     queryFrontend: component(settings, "queryFrontend", true),
@@ -191,7 +196,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     compactor: {
       ...component(settings, "compactor", false),
       // Retention and delete markers live in the compactor's working directory.
-      persistence: { enabled: true, claims: [dataClaim(settings.compactorVolumeSize, settings.storageClass)] },
+      persistence: { enabled: true, claims: [dataClaim(settings.compactorVolumeSize, settings.storageClass, chart.claimAccessModes)] },
     },
     ruler: {
       enabled: true,
@@ -204,18 +209,29 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     resultsCache: { allocatedMemory: settings.resultsCacheMemoryMb, resources: cacheResources(settings.resultsCacheMemoryMb) },
     memcachedExporter: { resources: SUPPORT_RESOURCES.memcachedExporter },
     gateway: { resources: SUPPORT_RESOURCES.gateway },
-    // The canary pushes and queries through the gateway; with auth on it must name the tenant.
-    lokiCanary: { resources: SUPPORT_RESOURCES.lokiCanary, extraArgs: tenancy.authEnabled ? [`-tenant-id=${tenancy.tenant}`] : [] },
+    // The canary pushes and queries through the gateway; with auth on it must name the tenant (how: the chart
+    // version's values).
+    lokiCanary: { resources: SUPPORT_RESOURCES.lokiCanary },
     // Rules come from ruler.directories (ConfigMaps the chart mounts), so the sidecar that watches the API for
     // labelled rule ConfigMaps would only add an unbounded container and API access.
     sidecar: { rules: { enabled: false } },
     minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
-    monitoring: lokiMonitoringValues(settings.monitoring),
   };
-  // Storage class of every claim, rollout-operator and zone migration; the declared size's caches and Loki limits
-  // (lib/loki/sizing.ts); the user's overrides; then the WAL block and grace period, derived from the ingester memory
-  // limit the values end up with (lib/loki/storage-safety.ts), the tier's unless overridden.
+  // What the chart version sets differently (lib/loki/charts/values-<version>.ts); storage class of every claim,
+  // rollout-operator and zone migration; the declared size's caches and Loki limits (lib/loki/sizing.ts); the user's
+  // overrides; then the WAL block and grace period, derived from the ingester memory limit the values end up with
+  // (lib/loki/storage-safety.ts), the tier's unless overridden.
+  const versionValues = chart.versionValues({
+    authEnabled: tenancy.authEnabled,
+    tenant: tenancy.tenant,
+    namespace: names.namespace,
+    objectStore: objectStoreKind(settings),
+    monitoring: settings.monitoring,
+  });
   return withWalSafety(
-    deepMerge(deepMerge(deepMerge(values, rolloutAndClaimValues(settings)), sizedValues(settings.sizing)), settings.valuesOverrides),
+    deepMerge(
+      deepMerge(deepMerge(deepMerge(values, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
+      settings.valuesOverrides,
+    ),
   ) as LokiValues & StorageSafetyValues;
 }
