@@ -29,6 +29,7 @@ describe("resolveLokiStackProps defaults", () => {
     expect(loki.chartRepository).toBe(DEFAULT_CHART_REPOSITORY);
     expect(DEFAULT_CHART_VERSION).toBe("6.29.0");
     expect(s.fluentBit?.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
+    expect(s.fluentBit?.version).toBe(LOKI_CHARTS[DEFAULT_CHART_VERSION].fluentBitVersion);
     expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:4\.0\.1$/);
   });
 
@@ -133,6 +134,32 @@ describe("resolveLokiStackProps choices", () => {
 
   test("given the example rules, then they validate", () => {
     expect(resolve({ ruleGroups: EXAMPLE_RULE_GROUPS }).lokiResolved.ruleGroups).toBe(EXAMPLE_RULE_GROUPS);
+  });
+
+  test.each([
+    ["18.11.0", "https://grafana-community.github.io/helm-charts", "3.7.6", "5.1.1"],
+    ["6.29.0", "https://grafana.github.io/helm-charts", "3.4.2", "4.0.1"],
+  ] as const)("given chart %s, then its repository, its Loki and the Fluent Bit that goes with it", (version, repository, loki, agent) => {
+    const s = resolve({ chartVersion: version });
+    expect(s.lokiResolved.chart).toBe(LOKI_CHARTS[version]);
+    expect(s.lokiResolved.chartRepository).toBe(repository);
+    expect(s.lokiResolved.chart.lokiVersion).toBe(loki);
+    expect(s.fluentBit?.version).toBe(agent);
+    expect(s.fluentBit?.image).toBe(`cr.fluentbit.io/fluent/fluent-bit:${agent}`);
+  });
+
+  test("given a mirror and image overrides, then the chart comes from the mirror and the images from the overrides, at the chart's version", () => {
+    const s = resolve({
+      chartVersion: "18.11.0",
+      chartRepository: "https://charts.example.com/mirror",
+      fluentBit: { image: "registry.example.com/fluent/fluent-bit:5.1.1" },
+      valuesOverrides: { loki: { image: { registry: "registry.example.com" } } },
+    });
+    expect(s.lokiResolved.chartRepository).toBe("https://charts.example.com/mirror");
+    expect(s.lokiResolved.chart.version).toBe("18.11.0");
+    expect(s.fluentBit?.image).toBe("registry.example.com/fluent/fluent-bit:5.1.1");
+    expect(s.fluentBit?.version).toBe("5.1.1");
+    expect(s.lokiResolved.valuesOverrides).toEqual({ loki: { image: { registry: "registry.example.com" } } });
   });
 });
 

@@ -99,6 +99,9 @@ export type { RuleFileProblem } from "./loki/rules/rulefmt";
 // Fluent Bit.
 export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
 export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
+export { FLUENT_BIT_VERSIONS } from "./fluent-bit/agent";
+export type { FluentBitAgentFacts, FluentBitVersion } from "./fluent-bit/agent";
+export { DEFAULT_FLUENT_BIT_VERSION, FLUENT_BIT_AGENTS, fluentBitAgent } from "./fluent-bit/agent-versions";
 export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
 export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
 export { MERGED_LOG_KEY, REMOVED_KEYS, storedLine } from "./fluent-bit/lines";

@@ -1,6 +1,5 @@
 import { check, checkBucketName, checkDnsLabel, checkRegion, ConfigError } from "./core/validation";
 import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasourceProps } from "./grafana/loki-datasource";
-import { FLUENT_BIT_METRICS_PATH } from "./fluent-bit/config";
 import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
 import { FluentBitOptions, FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
 import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
@@ -357,6 +356,8 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
   const { enabled: fluentBitEnabled = true, ...fluentBitOptions } = props.fluentBit ?? {};
   const fluentBitProps: FluentBitProps = {
     ...fluentBitOptions,
+    // The agent version that goes with the chart version (its image, probes and metrics path).
+    version: chart.fluentBitVersion,
     loki: { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
   };
   const fluentBit = resolveFluentBitProps(fluentBitProps, "fluentBit.");
@@ -380,7 +381,7 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     grafanaNamespace,
     loki: { namespace: names.namespace, fullname: names.fullname },
     fluentBit: fluentBitEnabled
-      ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: FLUENT_BIT_METRICS_PATH }
+      ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: fluentBit.agent.metricsPath }
       : undefined,
   };
   const monitoring = resolvePlatformMonitoringProps(monitoringProps, "monitoring.");

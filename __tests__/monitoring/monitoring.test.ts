@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { LokiStack, LokiStackProps } from "../../lib";
-import { FLUENT_BIT_METRICS_PATH } from "../../lib/fluent-bit/config";
 import { FLUENT_BIT_DASHBOARD_FILE } from "../../lib/monitoring/monitoring";
 import { findPromQLSyntaxError, PrometheusRuleGroup } from "../../lib/monitoring/promql";
 import { Json } from "../support/json";
@@ -101,7 +100,7 @@ describe("monitoring with kube-prometheus-stack, release kps in monitoring", () 
     const [endpoint] = manifestOf(json, "PodMonitor").spec.podMetricsEndpoints;
     const ports = daemonSet.spec.template.spec.container[0].port;
     expect(ports.map((p: Json) => p.name)).toContain(endpoint.port);
-    expect(endpoint.path).toBe(FLUENT_BIT_METRICS_PATH);
+    expect(endpoint.path).toBe(stack.settings.fluentBit!.agent.metricsPath);
     expect(endpoint.path).toBe("/api/v2/metrics/prometheus");
     expect(endpoint.relabelings).toContainEqual({ action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" });
   });
@@ -162,7 +161,7 @@ describe("monitoring with the reference stack (the default)", () => {
 
   test("given the standalone chart, then Fluent Bit stays discoverable by its Service's prometheus.io annotations", () => {
     const service = (Object.values(json.resource.kubernetes_service_v1) as Json[])[0];
-    expect(service.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/path": FLUENT_BIT_METRICS_PATH });
+    expect(service.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/path": "/api/v2/metrics/prometheus" });
   });
 
   test("given defaults, then the dashboards still go to Grafana's sidecar in monitoring", () => {
