@@ -33,11 +33,16 @@ const MORE: readonly (readonly [string, string, LokiStackProps])[] = [
   ["loki-s3 with an existing storage class", "loki-s3", { ...S3, storageClass: "gp3" }],
 ];
 
-/** The stacks checked at a chart version: every example stack and variant the version can run. */
+/** The move off the bundled MinIO, in both phases: only on a chart that refuses the bundled MinIO. */
+const TRANSITION: readonly (readonly [string, string, LokiStackProps])[] = [
+  ["loki-minio moving off the bundled MinIO", "loki-minio", { ...ENVIRONMENTS["loki-minio"], minioTransition: { newStoreFrom: "2027-01-15" } }],
+  ["loki-minio moved off the bundled MinIO", "loki-minio", { ...ENVIRONMENTS["loki-minio"], minioTransition: { newStoreFrom: "2027-01-15", keepBundledMinio: false } }],
+];
+
+/** The stacks checked at a chart version: every example stack and variant, each at that version. */
 function stacksAt(version: LokiChartVersion): (readonly [string, string, LokiStackProps])[] {
-  // The bundled MinIO only runs on the chart versions that still support it.
-  const minio = version === "6.29.0";
-  return [...VARIANTS, ...MORE].filter(([, , props]) => minio || props.storage !== "minio").map(([d, id, props]) => [d, id, { ...props, chartVersion: version }] as const);
+  const transition = version === "18.11.0" ? TRANSITION : [];
+  return [...VARIANTS, ...MORE, ...transition].map(([d, id, props]) => [d, id, { ...props, chartVersion: version }] as const);
 }
 
 /** The Loki release's values as the stack builds them and Helm reads them back (YAML 1.1). */
@@ -53,7 +58,7 @@ describe.each(LOKI_CHART_VERSIONS)("the values of every stack at chart %s", (ver
   const stacks = stacksAt(version).map(([description, id, props]) => [description, releaseValues(props, id)] as const);
 
   test("given the stacks, then there are enough to cover every option that adds a key", () => {
-    expect(stacks.length).toBeGreaterThanOrEqual(version === "6.29.0" ? 19 : 17);
+    expect(stacks.length).toBeGreaterThanOrEqual(19);
   });
 
   test("given every key the stack sets, then it exists in the chart's values.yaml (free-form maps aside)", () => {

@@ -246,3 +246,34 @@ describe("given the dashboard namespace check evaluated by terraform console", (
     }
   });
 });
+
+describe("given the bundled MinIO check of a MinIO stack on chart 18.11.0, evaluated by terraform console", () => {
+  const MINIO = "data.kubernetes_resources.loki_bundled_minio.objects";
+  const minioStack = { clusterName: "loki-sandbox", storage: "minio" as const, chartVersion: "18.11.0" as const };
+  const { json } = synthStack(minioStack);
+  const preconditions = json.resource.helm_release.loki.lifecycle.precondition as { condition: string; error_message: string }[];
+  const precondition = preconditions.find((p) => p.condition.includes(MINIO));
+  const check = (objects: unknown) => evaluate([(precondition as { condition: string }).condition.split(MINIO).join(STATEFULSETS)], objects)[0];
+  /** The bundled MinIO StatefulSet as chart 6.29.0 ran it for release loki (the MinIO subchart's labels). */
+  const bundled = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "loki-minio", namespace: "loki", labels: { app: "minio", release: "loki" } }, spec: { replicas: 1 } };
+
+  test("then the plan looks up the bundled MinIO of this release by the MinIO subchart's labels, at its pinned address", () => {
+    expect(json.data.kubernetes_resources.loki_bundled_minio).toMatchObject({ api_version: "apps/v1", kind: "StatefulSet", namespace: "loki", label_selector: "app=minio,release=loki" });
+    expect(precondition?.error_message).toMatch(/^storage is "minio" on a chart that refuses its bundled MinIO, but the release loki still runs the bundled MinIO/);
+    expect(precondition?.error_message).toContain("minioTransition");
+    expect(precondition?.error_message).toContain("README.md#moving-off-the-bundled-minio");
+  });
+
+  test("when no bundled MinIO runs (a new try-out stack), then the check passes; when it runs, the plan fails before Helm removes it", () => {
+    expect(check(null)).toBe(true);
+    expect(check([])).toBe(true);
+    expect(check([bundled])).toBe(false);
+  });
+
+  test("given the transition off the bundled MinIO, in either phase, then nothing is looked up: the move is stated", () => {
+    for (const keepBundledMinio of [true, false]) {
+      const other = synthStack({ ...minioStack, minioTransition: { newStoreFrom: "2027-01-15", keepBundledMinio } }).json;
+      expect([keepBundledMinio, other.data.kubernetes_resources?.loki_bundled_minio]).toEqual([keepBundledMinio, undefined]);
+    }
+  });
+});

@@ -125,7 +125,7 @@ describe("LokiRelease values YAML", () => {
     [{ chartVersion: "^6.29.0" as never }, /^chartVersion must be one of the chart versions the stack knows/],
     [{ tenant: "team.a" }, /^tenant must be a tenant of letters/],
     [{ storage: { ...S3, region: "tokyo" } }, /^region must be an AWS region code/],
-    [{ storage: { mode: "gcs" } as never }, /^storage must be "s3" or "minio" \(got "gcs"\)/],
+    [{ storage: { mode: "gcs" } as never }, /^storage must be "s3", "minio" or "minio-release" \(got "gcs"\)/],
   ])("fails on its own, before any resource exists, with %j", (props, message) => {
     expect(() => synthPart((scope) => new LokiRelease(scope, "Loki", releaseProps(props)))).toThrow(message);
   });

@@ -41,6 +41,7 @@ export const FREE_FORM_MAPS: readonly (readonly [string, string])[] = [
   ["serviceAccount.annotations", "Kubernetes annotations of Loki's account (the IRSA role ARN)"],
   ["*.serviceAccount.annotations", "Kubernetes annotations of the gateway's and memcached's accounts (chart 18)"],
   ["*.resources", "a container's Kubernetes requests and limits, written with toYaml"],
+  ["resources", "the MinIO container's requests and limits (MinIO chart), written with toYaml"],
   ["gateway.metrics.resources", "the gateway exporter's requests and limits (chart 18), written with toYaml"],
   ["loki.schemaConfig", "Loki's schema_config, written as it is"],
   ["loki.limits_config", "Loki's limits_config block, written with toYaml"],

@@ -12,7 +12,8 @@ export interface SchemaPeriod {
   /** First day (UTC, `YYYY-MM-DD`) the entry applies to. */
   readonly from: string;
   readonly store: "tsdb";
-  readonly object_store: "s3";
+  /** `s3`: the common storage config (the buckets, or the chart's bundled MinIO); else a named store. */
+  readonly object_store: string;
   readonly schema: "v13";
   readonly index: { readonly prefix: string; readonly period: "24h" };
 }
@@ -37,7 +38,13 @@ export type BundledMinio =
   | "transition-only";
 
 /** Where the release's object store is, as the version modules need to know it. */
-export type ChartObjectStoreKind = "s3" | "bundled-minio" | "s3-compatible";
+export type ChartObjectStoreKind = "s3" | "bundled-minio" | "minio-release";
+
+/** An environment variable of Loki's pods, in the Kubernetes form. */
+export interface ChartEnvVar {
+  readonly name: string;
+  readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
+}
 
 /** What a version module's values are decided from: plain data, taken from the release's resolved props. */
 export interface ChartValuesInput {
@@ -49,6 +56,8 @@ export interface ChartValuesInput {
   readonly namespace: string;
   /** Where the object store is. */
   readonly objectStore: ChartObjectStoreKind;
+  /** Environment variables every Loki component needs, such as the object store's keys from a Secret. */
+  readonly extraEnv: readonly ChartEnvVar[];
   /** The chart's ServiceMonitor, rules and dashboards, as the monitoring stack wants them. */
   readonly monitoring: ResolvedLokiMonitoring;
 }

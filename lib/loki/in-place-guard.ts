@@ -97,6 +97,24 @@ export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlace
   return checks;
 }
 
+/** The README section on moving a MinIO stack off the bundled MinIO. */
+export const MINIO_TRANSITION_RUNBOOK = "README.md#moving-off-the-bundled-minio";
+
+/**
+ * The plan-time check that no bundled MinIO still holds logs when the stack has moved MinIO mode to a MinIO release
+ * without the transition: the chart would delete it, and Loki would no longer read the logs written there. Pure, like
+ * inPlaceChecks: `objects` yields the StatefulSets of the bundled MinIO subchart (label `app=minio,release=<release>`).
+ */
+export function bundledMinioCheck(objects: string, releaseName: string): InPlaceCheck {
+  return {
+    setting: "minioTransition",
+    condition: `length([for o in flatten([${objects}]) : o if o != null]) == 0`,
+    errorMessage:
+      `storage is "minio" on a chart that refuses its bundled MinIO, but the release ${releaseName} still runs the bundled MinIO (StatefulSet ${releaseName}-minio), which holds the logs written so far: ` +
+      `the upgrade would remove it and Loki would no longer read them. Set minioTransition: { newStoreFrom: "<a day after this deploy>" } to keep them readable until the retention has passed, as ${MINIO_TRANSITION_RUNBOOK} describes.`,
+  };
+}
+
 /** Properties of the guard. */
 export interface InPlaceGuardProps {
   /** Namespace of the release. */
@@ -105,6 +123,8 @@ export interface InPlaceGuardProps {
   readonly releaseName: string;
   /** What the stack wants. */
   readonly desired: InPlaceDesired;
+  /** The stack wants no bundled MinIO and moves no logs off one (MinIO mode on a MinIO release, no transition). @default false */
+  readonly noBundledMinio?: boolean;
 }
 
 /**
@@ -115,6 +135,8 @@ export interface InPlaceGuardProps {
 export class InPlaceGuard extends Construct {
   /** The StatefulSet lookup. */
   public readonly statefulSets: DataKubernetesResources;
+  /** The lookup of the bundled MinIO's StatefulSets, with noBundledMinio. */
+  public readonly bundledMinio?: DataKubernetesResources;
   /** The checks, for the release's `lifecycle.precondition`. */
   public readonly checks: readonly InPlaceCheck[];
   /** The checks as Terraform preconditions. */
@@ -129,7 +151,18 @@ export class InPlaceGuard extends Construct {
       labelSelector: `app.kubernetes.io/instance=${props.releaseName}`,
     });
     // The address as text: each condition is one HCL expression, which a token inside would split.
-    this.checks = inPlaceChecks(`data.${DataKubernetesResources.tfResourceType}.${this.statefulSets.friendlyUniqueId}.objects`, props.desired);
+    const checks = inPlaceChecks(`data.${DataKubernetesResources.tfResourceType}.${this.statefulSets.friendlyUniqueId}.objects`, props.desired);
+    if (props.noBundledMinio) {
+      // The MinIO subchart labels its objects app=minio and release=<release>, not app.kubernetes.io/instance.
+      this.bundledMinio = new DataKubernetesResources(this, "BundledMinio", {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        namespace: props.namespace,
+        labelSelector: `app=minio,release=${props.releaseName}`,
+      });
+      checks.push(bundledMinioCheck(`data.${DataKubernetesResources.tfResourceType}.${this.bundledMinio.friendlyUniqueId}.objects`, props.releaseName));
+    }
+    this.checks = checks;
     this.preconditions = this.checks.map((c) => ({ condition: `\${${c.condition}}`, errorMessage: c.errorMessage }));
   }
 }

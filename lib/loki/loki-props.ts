@@ -76,9 +76,18 @@ export const SIZE_PRESETS: Readonly<Record<LokiSize, SizePreset>> = {
   },
 };
 
+/** Moving a MinIO stack off the chart's bundled MinIO onto the MinIO release, as the chart documents (17.0). */
+export interface MinioTransition {
+  /** First day (UTC, `YYYY-MM-DD`) Loki writes to the MinIO release: a schema period of its own, from a future day. */
+  readonly newStoreFrom: string;
+  /** Keep the bundled MinIO running, so logs written before `newStoreFrom` stay readable; off once the retention has passed. */
+  readonly keepBundledMinio: boolean;
+}
+
 /**
- * Where Loki keeps chunks, index and ruler data: S3 buckets (names may be Terraform references), or the chart's
- * bundled MinIO, which brings its own buckets.
+ * Where Loki keeps chunks, index and ruler data: S3 buckets (names may be Terraform references), the chart's bundled
+ * MinIO, which brings its own buckets (charts that still support it), or a MinIO release of its own beside the chart,
+ * whose credentials Loki reads from that release's Secret.
  */
 export type LokiObjectStorage =
   | {
@@ -92,7 +101,18 @@ export type LokiObjectStorage =
       /** KMS key ARN for SSE-KMS. @default none: the buckets' default encryption alone */
       readonly kmsKeyArn?: string;
     }
-  | { readonly mode: "minio" };
+  | { readonly mode: "minio" }
+  | {
+      readonly mode: "minio-release";
+      /** Host and port of the MinIO API Service. */
+      readonly endpoint: string;
+      readonly chunksBucketName: string;
+      readonly rulerBucketName: string;
+      /** The Secret holding the access key and secret key, and their keys in it. */
+      readonly credentials: { readonly secretName: string; readonly accessKeyIdKey: string; readonly secretAccessKeyKey: string };
+      /** The move off the bundled MinIO, for a stack first deployed with it. @default none: a new try-out stack */
+      readonly transition?: MinioTransition;
+    };
 
 /** The release's namespace, name and service account: what every shared name derives from. */
 export interface LokiReleaseNamesProps {
@@ -222,15 +242,44 @@ export function resolveRetention(setting: string, retentionPeriod = "744h"): { r
 }
 
 /** Checks the object storage the values point Loki at, against what the chart version supports. */
-function checkObjectStorage(prefix: string, storage: LokiObjectStorage, chart: LokiChartFacts): void {
-  check(storage?.mode === "s3" || storage?.mode === "minio", `${prefix}storage`, storage?.mode, '"s3" or "minio"');
+function checkObjectStorage(prefix: string, storage: LokiObjectStorage, chart: LokiChartFacts, schemaStart: string): void {
+  check(
+    storage?.mode === "s3" || storage?.mode === "minio" || storage?.mode === "minio-release",
+    `${prefix}storage`,
+    storage?.mode,
+    '"s3", "minio" or "minio-release"',
+  );
   check(
     storage.mode !== "minio" || chart.bundledMinio === "supported",
     `${prefix}storage`,
     storage.mode,
-    `"s3" with chart ${chart.version}`,
-    `chart ${chart.version} refuses its bundled MinIO; keep chartVersion "6.29.0" for a MinIO try-out`,
+    `"s3" or "minio-release" with chart ${chart.version}`,
+    `chart ${chart.version} refuses its bundled MinIO (since 17.0), and the stack sets ignoreMinioDeprecation only for the move off it (minioTransition)`,
   );
+  if (storage.mode === "minio-release") {
+    check(
+      chart.bundledMinio === "transition-only",
+      `${prefix}storage`,
+      storage.mode,
+      `"minio" with chart ${chart.version}`,
+      `chart ${chart.version} runs MinIO bundled; a MinIO release of its own is for the charts that refuse the bundled one`,
+    );
+    check(/^[a-z0-9.-]+:\d+$/.test(storage.endpoint ?? ""), `${prefix}storage.endpoint`, storage.endpoint, "a host:port such as loki-minio-store.loki.svc.cluster.local:9000");
+    for (const key of ["chunksBucketName", "rulerBucketName"] as const) {
+      check(typeof storage[key] === "string" && storage[key] !== "", `${prefix}storage.${key}`, storage[key], "a bucket name");
+    }
+    if (storage.transition !== undefined) {
+      const { newStoreFrom, keepBundledMinio } = storage.transition;
+      check(
+        /^\d{4}-\d{2}-\d{2}$/.test(newStoreFrom ?? "") && !Number.isNaN(Date.parse(`${newStoreFrom}T00:00:00Z`)) && newStoreFrom > schemaStart,
+        `${prefix}minioTransition.newStoreFrom`,
+        newStoreFrom,
+        `a day (YYYY-MM-DD, UTC) after the schema's ${schemaStart}: the first day Loki writes to the MinIO release, set to a day after the deploy`,
+        "logs up to the day before stay where they are, in the bundled MinIO",
+      );
+      check(typeof keepBundledMinio === "boolean", `${prefix}minioTransition.keepBundledMinio`, keepBundledMinio, "true or false");
+    }
+  }
   if (storage.mode === "s3") {
     checkRegion(`${prefix}region`, storage.region);
     for (const key of ["chunksBucketName", "rulerBucketName"] as const) {
@@ -251,7 +300,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   checkHttpUrl(`${prefix}chartRepository`, chartRepository);
   const names = resolveLokiNames(props, prefix, chart);
   const tenancy = resolveTenancy(props, prefix);
-  checkObjectStorage(prefix, props.storage, chart);
+  checkObjectStorage(prefix, props.storage, chart, chart.schemaPeriods[chart.schemaPeriods.length - 1].from);
   const { retentionPeriod, retentionDays } = resolveRetention(`${prefix}retentionPeriod`, props.retentionPeriod);
 
   const helmTimeoutSeconds = props.helmTimeoutSeconds ?? 900;

@@ -116,6 +116,7 @@ export class LokiRelease extends Construct {
         zoneAwareReplication: settings.zoneAwareReplication,
         zoneMigration: settings.zoneMigrationStage !== undefined,
       },
+      noBundledMinio: settings.storage.mode === "minio-release" && settings.storage.transition === undefined,
     });
 
     // The chart writes its dashboards into Grafana's namespace; a namespace that does not exist would fail the

@@ -87,13 +87,24 @@ export interface StorageSafetyValues {
   readonly minio: { readonly persistence?: { readonly storageClass: string } };
 }
 
+/** The object store, as far as the bundled MinIO goes. */
+export interface BundledMinioInput {
+  readonly mode: "s3" | "minio" | "minio-release";
+  readonly transition?: { readonly keepBundledMinio: boolean };
+}
+
+/** True while the chart's bundled MinIO runs: MinIO mode on a chart that supports it, or during the move off it. */
+export function runsBundledMinio(storage: BundledMinioInput): boolean {
+  return storage.mode === "minio" || (storage.mode === "minio-release" && storage.transition?.keepBundledMinio === true);
+}
+
 /** What the rollout and claim values follow: a subset of the release's resolved props. */
 export interface RolloutAndClaimInputs {
   readonly zoneAwareReplication: boolean;
   readonly zoneMigrationStage?: ZoneMigrationStage;
   /** The class every claim names; none (the cluster's default class) when unset. */
   readonly storageClass?: string;
-  readonly storage: { readonly mode: "s3" | "minio" };
+  readonly storage: BundledMinioInput;
 }
 
 /** The chart values this module owns, before the WAL values that depend on the final memory limit. */
@@ -104,7 +115,7 @@ export function rolloutAndClaimValues(settings: RolloutAndClaimInputs): Omit<Sto
     ingester: { zoneAwareReplication: { migration: zoneMigrationValues(settings.zoneMigrationStage) } },
     // Zone StatefulSets are rolled by the rollout-operator one zone at a time; without it every zone restarts together.
     rollout_operator: { enabled: settings.zoneAwareReplication },
-    minio: settings.storage.mode === "minio" && settings.storageClass !== undefined ? { persistence: { storageClass: settings.storageClass } } : {},
+    minio: runsBundledMinio(settings.storage) && settings.storageClass !== undefined ? { persistence: { storageClass: settings.storageClass } } : {},
   };
 }
 

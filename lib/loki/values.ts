@@ -1,11 +1,11 @@
 import { deepMerge } from "../core/deep-merge";
-import { ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
+import { ChartEnvVar, ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
 import type { Chart18110Values } from "./charts/values-18.11.0";
 import type { Chart6290Values } from "./charts/values-6.29.0";
-import type { ResolvedLokiReleaseProps } from "./loki-props";
+import type { LokiObjectStorage, ResolvedLokiReleaseProps } from "./loki-props";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
-import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
+import { rolloutAndClaimValues, runsBundledMinio, StorageSafetyValues, withWalSafety } from "./storage-safety";
 import { SUPPORT_RESOURCES } from "./support-resources";
 
 export { SUPPORT_RESOURCES } from "./support-resources";
@@ -50,7 +50,9 @@ export interface SharedLokiValues {
     readonly storage: {
       readonly type: "s3";
       readonly bucketNames?: { readonly chunks: string; readonly ruler: string };
-      readonly s3?: { readonly region: string; readonly sse?: { readonly type: "SSE-KMS"; readonly kms_key_id: string } };
+      readonly s3?:
+        | { readonly region: string; readonly sse?: { readonly type: "SSE-KMS"; readonly kms_key_id: string } }
+        | MinioReleaseS3;
     };
     readonly ingester: { readonly chunk_encoding: "snappy" };
     readonly limits_config: { readonly retention_period: string; readonly allow_structured_metadata: true };
@@ -58,6 +60,8 @@ export interface SharedLokiValues {
     readonly rulerConfig: { readonly alertmanager_url: string; readonly enable_api: true };
     readonly structuredConfig: {
       readonly ruler: { readonly storage: { readonly type: "local"; readonly local: { readonly directory: string } } };
+      /** The MinIO release as a named store, for the schema period that starts with the move off the bundled MinIO. */
+      readonly storage_config?: { readonly named_stores: { readonly aws: Readonly<Record<string, MinioReleaseNamedStore>> } };
     };
   };
   readonly backend: { readonly replicas: 0 };
@@ -126,8 +130,38 @@ function dataClaim(size: string, storageClass: string | undefined, accessModes: 
 }
 
 /** Where the object store is, as the chart version's values module needs to know it. */
-function objectStoreKind(settings: ResolvedLokiReleaseProps): ChartObjectStoreKind {
-  return settings.storage.mode === "minio" ? "bundled-minio" : "s3";
+function objectStoreKind(storage: LokiObjectStorage): ChartObjectStoreKind {
+  if (runsBundledMinio(storage)) return "bundled-minio";
+  return storage.mode === "minio-release" ? "minio-release" : "s3";
+}
+
+/** The MinIO release's S3 API as `loki.storage.s3`: path-style, plain HTTP inside the cluster, keys from the environment. */
+export interface MinioReleaseS3 {
+  readonly endpoint: string;
+  readonly s3ForcePathStyle: true;
+  readonly insecure: true;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The same store as a Loki named store (`storage_config.named_stores.aws.<name>`), in Loki's own keys. */
+export interface MinioReleaseNamedStore {
+  readonly endpoint: string;
+  readonly bucketnames: string;
+  readonly access_key_id: string;
+  readonly secret_access_key: string;
+  readonly s3forcepathstyle: true;
+  readonly insecure: true;
+}
+
+/** The environment variables Loki's pods read the MinIO release's keys from (Loki expands `${...}` in its config). */
+export const MINIO_CREDENTIAL_ENV = { accessKeyId: "LOKI_S3_ACCESS_KEY_ID", secretAccessKey: "LOKI_S3_SECRET_ACCESS_KEY" } as const;
+/** Name of the named store that the transition's schema period writes to: the MinIO release. */
+export const MINIO_RELEASE_STORE = "minio-release";
+
+/** The schema period that starts with the move off the bundled MinIO: the same schema, written to the MinIO release. */
+export function transitionPeriod(from: string): SchemaPeriod {
+  return { from, store: "tsdb", object_store: MINIO_RELEASE_STORE, schema: "v13", index: { prefix: "loki_index_", period: "24h" } };
 }
 
 /**
@@ -137,10 +171,42 @@ function objectStoreKind(settings: ResolvedLokiReleaseProps): ChartObjectStoreKi
  * derived from one source (checkValuesOverrides).
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
+/** `loki.storage.s3` for the MinIO release: the chart writes it into Loki's common storage config. */
+function minioReleaseS3(endpoint: string): MinioReleaseS3 {
+  return {
+    endpoint,
+    s3ForcePathStyle: true,
+    insecure: true,
+    accessKeyId: `\${${MINIO_CREDENTIAL_ENV.accessKeyId}}`,
+    secretAccessKey: `\${${MINIO_CREDENTIAL_ENV.secretAccessKey}}`,
+  };
+}
+
+/** The MinIO release as a Loki named store. */
+function minioReleaseNamedStore(endpoint: string, bucket: string): MinioReleaseNamedStore {
+  return {
+    endpoint,
+    bucketnames: bucket,
+    access_key_id: `\${${MINIO_CREDENTIAL_ENV.accessKeyId}}`,
+    secret_access_key: `\${${MINIO_CREDENTIAL_ENV.secretAccessKey}}`,
+    s3forcepathstyle: true,
+    insecure: true,
+  };
+}
+
+/** The variables Loki's pods read the MinIO release's keys from, each from the release's Secret. */
+function minioCredentialEnv(credentials: { readonly secretName: string; readonly accessKeyIdKey: string; readonly secretAccessKeyKey: string }): ChartEnvVar[] {
+  return [
+    { name: MINIO_CREDENTIAL_ENV.accessKeyId, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.accessKeyIdKey } } },
+    { name: MINIO_CREDENTIAL_ENV.secretAccessKey, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.secretAccessKeyKey } } },
+  ];
+}
+
 export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues & StorageSafetyValues {
   const { chart, names, tenancy, storage } = settings;
 
   let lokiStorage: LokiValues["loki"]["storage"];
+  const bundledMinio = runsBundledMinio(storage);
   if (storage.mode === "s3") {
     lokiStorage = {
       type: "s3",
@@ -148,10 +214,20 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       // No endpoint, no keys, no path-style: the AWS SDK's default chain then finds the IRSA or Pod Identity credentials.
       s3: { region: storage.region, ...(storage.kmsKeyArn !== undefined ? { sse: { type: "SSE-KMS", kms_key_id: storage.kmsKeyArn } } : {}) },
     };
-  } else {
-    // With MinIO the chart writes its own endpoint, keys and bucket names (chunks, ruler) into Loki's config.
+  } else if (bundledMinio || storage.mode === "minio") {
+    // With the bundled MinIO the chart writes its own endpoint, keys and bucket names (chunks, ruler) into Loki's config.
     lokiStorage = { type: "s3" };
+  } else {
+    lokiStorage = { type: "s3", bucketNames: { chunks: storage.chunksBucketName, ruler: storage.rulerBucketName }, s3: minioReleaseS3(storage.endpoint) };
   }
+  // During the move off the bundled MinIO, new logs go to the MinIO release from the transition's day on: a schema
+  // period of its own, appended; the existing periods are never edited.
+  const transition = storage.mode === "minio-release" ? storage.transition : undefined;
+  const schemaPeriods = transition ? [...chart.schemaPeriods, transitionPeriod(transition.newStoreFrom)] : chart.schemaPeriods;
+  const namedStores =
+    storage.mode === "minio-release" && transition
+      ? { storage_config: { named_stores: { aws: { [MINIO_RELEASE_STORE]: minioReleaseNamedStore(storage.endpoint, storage.chunksBucketName) } } } }
+      : {};
 
   const values: SharedLokiValues = {
     deploymentMode: "Distributed",
@@ -166,7 +242,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     loki: {
       auth_enabled: tenancy.authEnabled,
       commonConfig: { replication_factor: settings.replicationFactor },
-      schemaConfig: { configs: chart.schemaPeriods },
+      schemaConfig: { configs: schemaPeriods },
       storage: lokiStorage,
       ingester: { chunk_encoding: "snappy" },
       limits_config: { retention_period: settings.retentionPeriod, allow_structured_metadata: true },
@@ -176,7 +252,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       // Rules in ruler.directories are read only from local ruler storage. Chart 6.29.0 writes its own
       // object-storage ruler.storage before the text of loki.rulerConfig, so a storage key there would be
       // a duplicate key; structuredConfig is deep-merged over the rendered config instead (in every version).
-      structuredConfig: { ruler: { storage: { type: "local", local: { directory: chart.rulesDirectory } } } },
+      structuredConfig: { ruler: { storage: { type: "local", local: { directory: chart.rulesDirectory } } }, ...namedStores },
     },
     backend: { replicas: 0 },
     read: { replicas: 0 },
@@ -215,7 +291,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     // Rules come from ruler.directories (ConfigMaps the chart mounts), so the sidecar that watches the API for
     // labelled rule ConfigMaps would only add an unbounded container and API access.
     sidecar: { rules: { enabled: false } },
-    minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
+    minio: bundledMinio ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
   // What the chart version sets differently (lib/loki/charts/values-<version>.ts); storage class of every claim,
   // rollout-operator and zone migration; the declared size's caches and Loki limits (lib/loki/sizing.ts); the user's
@@ -225,7 +301,8 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     authEnabled: tenancy.authEnabled,
     tenant: tenancy.tenant,
     namespace: names.namespace,
-    objectStore: objectStoreKind(settings),
+    objectStore: objectStoreKind(storage),
+    extraEnv: storage.mode === "minio-release" ? minioCredentialEnv(storage.credentials) : [],
     monitoring: settings.monitoring,
   });
   return withWalSafety(

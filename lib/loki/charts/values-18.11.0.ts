@@ -1,5 +1,5 @@
 import type { ContainerResources } from "../sizing";
-import type { ChartValuesInput } from "../chart";
+import type { ChartEnvVar, ChartValuesInput } from "../chart";
 import type { ResolvedLokiMonitoring } from "../monitoring-values";
 import { SUPPORT_RESOURCES } from "../support-resources";
 
@@ -34,7 +34,7 @@ export interface SupportServiceAccount {
 /** The values chart 18.11.0 gets that differ from chart 6.29.0's. Every key exists in the chart's values.yaml. */
 export interface Chart18110Values {
   /** Set for Loki's own pods (not the canary, gateway or memcached, which have their own keys). */
-  readonly defaults: { readonly automountServiceAccountToken: false };
+  readonly defaults: { readonly automountServiceAccountToken: false; readonly extraEnv?: readonly ChartEnvVar[] };
   readonly gateway: { readonly serviceAccount: SupportServiceAccount; readonly metrics: { readonly resources: ContainerResources } };
   readonly memcached: { readonly serviceAccount: SupportServiceAccount };
   /** With auth on, the canary's tenant (`-user`, `-tenant-id`); absent with auth off, where Loki ignores it. */
@@ -74,7 +74,8 @@ export function chart18110Values(input: ChartValuesInput): Chart18110Values {
   return {
     // Since the chart's pod template rework, Loki's pods mount an API token unless told not to, whatever the account
     // says. No Loki container calls the Kubernetes API; IRSA and Pod Identity tokens come in their own volumes.
-    defaults: { automountServiceAccountToken: false },
+    // Loki's components read the object store's keys from these variables (the chart runs them with -config.expand-env).
+    defaults: { automountServiceAccountToken: false, ...(input.extraEnv.length > 0 ? { extraEnv: input.extraEnv } : {}) },
     // The gateway (nginx, plus an access-log exporter since 18) and memcached run under accounts of their own.
     gateway: { serviceAccount: SUPPORT_ACCOUNT, metrics: { resources: SUPPORT_RESOURCES.gatewayExporter } },
     memcached: { serviceAccount: SUPPORT_ACCOUNT },

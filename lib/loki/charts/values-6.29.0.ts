@@ -67,8 +67,10 @@ export function chart6290MonitoringValues(monitoring: ResolvedLokiMonitoring): C
  * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/values.yaml
  */
 export function chart6290Values(input: ChartValuesInput): Chart6290Values {
+  // input.extraEnv is always empty here: chart 6.29.0 runs MinIO bundled, so nothing needs keys from a Secret
+  // (resolveLokiReleaseProps refuses the MinIO release with this chart).
   return {
-    // The chart's canary flags name a self-monitoring tenant; a later -tenant-id wins.
+    // The chart passes the canary -tenant-id of monitoring.selfMonitoring.tenant with auth on; this later flag wins.
     lokiCanary: { extraArgs: input.authEnabled ? [`-tenant-id=${input.tenant}`] : [] },
     monitoring: chart6290MonitoringValues(input.monitoring),
   };
