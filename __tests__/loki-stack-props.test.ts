@@ -27,10 +27,11 @@ describe("resolveLokiStackProps defaults", () => {
     expect(loki.alertmanagerUrl).toBe(DEFAULT_ALERTMANAGER_URL);
     expect(loki.chart).toBe(LOKI_CHARTS[DEFAULT_CHART_VERSION]);
     expect(loki.chartRepository).toBe(DEFAULT_CHART_REPOSITORY);
-    expect(DEFAULT_CHART_VERSION).toBe("6.29.0");
+    expect(DEFAULT_CHART_VERSION).toBe("18.11.0");
+    expect(DEFAULT_CHART_REPOSITORY).toBe("https://grafana-community.github.io/helm-charts");
     expect(s.fluentBit?.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
     expect(s.fluentBit?.version).toBe(LOKI_CHARTS[DEFAULT_CHART_VERSION].fluentBitVersion);
-    expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:4\.0\.1$/);
+    expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:5\.1\.1$/);
   });
 
   test("given no tenant, then auth is off and the tenant is Loki's single-tenant name", () => {
@@ -128,8 +129,13 @@ describe("resolveLokiStackProps choices", () => {
     });
   });
 
-  test("given MinIO, then no S3 settings are resolved", () => {
-    expect(resolve({ storage: "minio" }).storage).toEqual({ mode: "minio" });
+  test("given MinIO, then no S3 settings are resolved: a MinIO release on the default chart, the bundled MinIO on 6.29.0", () => {
+    expect(resolve({ storage: "minio" }).storage).toEqual({
+      mode: "minio-release",
+      store: { namespace: "loki", releaseName: "loki-minio-store", storageClass: "loki-gp3" },
+      transition: undefined,
+    });
+    expect(resolve({ storage: "minio", chartVersion: "6.29.0" }).storage).toEqual({ mode: "minio" });
   });
 
   test("given the example rules, then they validate", () => {

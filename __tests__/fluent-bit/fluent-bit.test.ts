@@ -62,10 +62,10 @@ describe("FluentBit defaults", () => {
     expect(agent.namespace).toBe("fluent-bit");
   });
 
-  test("given defaults, then the DaemonSet runs the pinned 4.0.1 image with the mounted YAML config", () => {
+  test("given defaults, then the DaemonSet runs the pinned 5.1.1 image with the mounted YAML config", () => {
     const container = containerOf(json);
     expect(container.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
-    expect(container.image).toBe("cr.fluentbit.io/fluent/fluent-bit:4.0.1");
+    expect(container.image).toBe("cr.fluentbit.io/fluent/fluent-bit:5.1.1");
     expect(container.args).toEqual(["--config=/fluent-bit/etc/conf/fluent-bit.yaml"]);
   });
 
@@ -114,7 +114,7 @@ describe("FluentBit defaults", () => {
   test("given defaults, then liveness is GET / and readiness GET the health check, both on port 2020", () => {
     const container = containerOf(json);
     expect(container.liveness_probe.http_get).toEqual({ path: "/", port: "2020" });
-    expect(container.readiness_probe.http_get).toEqual({ path: "/api/v1/health", port: "2020" });
+    expect(container.readiness_probe.http_get).toEqual({ path: "/api/v2/health", port: "2020" });
     expect(container.port).toEqual([{ name: "http", container_port: 2020, protocol: "TCP" }]);
     expect(configOf(json).service).toMatchObject({ http_server: "on", http_port: 2020, health_check: "on" });
   });

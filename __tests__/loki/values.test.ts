@@ -81,9 +81,13 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
     expect(values18110().lokiCanary).not.toHaveProperty("tenant");
   });
 
-  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class", () => {
-    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
-    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class, written as each chart version needs", () => {
+    // Chart 18 writes a claim's accessModes as they are (none would be a claim template without them); 6.29.0 fills them in.
+    const rwo = { name: "data", accessModes: ["ReadWriteOnce"], size: "10Gi" };
+    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [rwo] });
+    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [rwo] });
+    expect(values6290().ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+    expect(values6290().compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
   });
 
   test("given S3, then Loki stores in the given buckets with a region and no endpoint, keys or path style", () => {
@@ -164,8 +168,8 @@ describe("buildLokiValues variations", () => {
     const v = values({ chunksCacheMemoryMb: 1024, resultsCacheMemoryMb: 256, storageClass: "gp3", ingesterVolumeSize: "50Gi", compactorVolumeSize: "20Gi" });
     expect(v.chunksCache.allocatedMemory).toBe(1024);
     expect(v.resultsCache.allocatedMemory).toBe(256);
-    expect(v.ingester.persistence.claims).toEqual([{ name: "data", size: "50Gi", storageClass: "gp3" }]);
-    expect(v.compactor.persistence.claims).toEqual([{ name: "data", size: "20Gi", storageClass: "gp3" }]);
+    expect(v.ingester.persistence.claims).toEqual([{ name: "data", accessModes: ["ReadWriteOnce"], size: "50Gi", storageClass: "gp3" }]);
+    expect(v.compactor.persistence.claims).toEqual([{ name: "data", accessModes: ["ReadWriteOnce"], size: "20Gi", storageClass: "gp3" }]);
   });
 
   test("given a KMS key on the buckets, then Loki writes with SSE-KMS and that key", () => {
@@ -190,16 +194,16 @@ describe("buildLokiValues variations", () => {
     expect(values({ storage: { ...S3, rulerBucketName: S3.chunksBucketName } }).loki.storage.bucketNames).toEqual({ chunks: "prod-eks-loki-chunks", ruler: "prod-eks-loki-chunks" });
   });
 
-  test("given MinIO, then the chart's MinIO is on and nothing AWS is set", () => {
-    const v = values({ storage: { mode: "minio" } });
+  test("given MinIO on chart 6.29.0, then the chart's MinIO is on and nothing AWS is set", () => {
+    const v = values6290({ storage: { mode: "minio" } });
     expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio });
     expect(v.loki.storage).toEqual({ type: "s3" });
     expect(v.serviceAccount.annotations).toEqual({});
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);
   });
 
-  test("given MinIO and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
-    const v = values({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
+  test("given MinIO on chart 6.29.0 and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
+    const v = values6290({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
     expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
     expect([...v.ingester.persistence.claims, ...v.compactor.persistence.claims].map((c) => c.storageClass)).toEqual(["loki-gp3", "loki-gp3"]);
   });
@@ -237,7 +241,7 @@ describe("buildLokiValues variations", () => {
     const v = values({
       valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { reject_old_samples_max_age: "72h" } }, querier: { resources: { limits: { memory: "4Gi" } } } },
     }) as unknown as Record<string, Record<string, unknown>>;
-    expect(v.gateway).toEqual({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
+    expect(v.gateway).toMatchObject({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
     expect(v.loki.limits_config).toMatchObject({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 4, reject_old_samples_max_age: "72h" });
     expect(v.querier.resources).toEqual({ requests: COMPONENT_RESOURCES.querier.requests, limits: { cpu: "2", memory: "4Gi" } });
     expect(v.loki.auth_enabled).toBe(false);

@@ -10,7 +10,7 @@ export const FLUENT_BIT_AGENTS: Readonly<Record<FluentBitVersion, FluentBitAgent
 };
 
 /** Fluent Bit version deployed by default (the one that goes with the default Loki chart). */
-export const DEFAULT_FLUENT_BIT_VERSION: FluentBitVersion = "4.0.1";
+export const DEFAULT_FLUENT_BIT_VERSION: FluentBitVersion = "5.1.1";
 
 /**
  * The facts of a Fluent Bit version; one the stack does not know fails with a ConfigError that names the known ones.

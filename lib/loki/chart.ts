@@ -23,7 +23,7 @@ export type LokiChartVersion = "18.11.0" | "6.29.0";
 /** Every chart version the stack knows, newest first. */
 export const LOKI_CHART_VERSIONS: readonly LokiChartVersion[] = ["18.11.0", "6.29.0"];
 /** Loki chart version deployed by default. */
-export const DEFAULT_CHART_VERSION: LokiChartVersion = "6.29.0";
+export const DEFAULT_CHART_VERSION: LokiChartVersion = "18.11.0";
 
 /** A Loki version a chart the stack knows runs (the chart's appVersion). */
 export type LokiVersion = "3.4.2" | "3.7.6";
