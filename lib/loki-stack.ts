@@ -45,6 +45,8 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "StorageClass/Driver": "loki_ebs_csi_driver",
   /** `data.kubernetes_resources.loki_statefulsets`: the release's StatefulSets, read by the in-place guard. */
   "Loki/InPlaceGuard/StatefulSets": "loki_statefulsets",
+  /** `data.kubernetes_resources.loki_services`: the release's Services, read by the in-place guard (cluster IPs of a chart upgrade). */
+  "Loki/InPlaceGuard/Services": "loki_services",
   /** `kubernetes_manifest.fluent_bit_pod_monitor` */
   "Monitoring/FluentBitPodMonitor": "fluent_bit_pod_monitor",
   /** `kubernetes_manifest.loki_platform_rules` */

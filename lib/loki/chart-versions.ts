@@ -36,3 +36,19 @@ export function lokiChartFacts(version: unknown = DEFAULT_CHART_VERSION, setting
   }
   return LOKI_CHARTS[version];
 }
+
+/**
+ * The objects of a release whose immutable field (a StatefulSet's serviceName, a Service's headlessness) differs between
+ * this chart version and another one the stack knows: what an upgrade or downgrade between them cannot change in place.
+ * An object only one version renders is not listed: it is created or deleted, not changed.
+ */
+export function immutablesChanging(chart: LokiChartFacts, fullname: string): { readonly statefulSets: string[]; readonly services: string[] } {
+  const own = chart.immutables(fullname);
+  const others = LOKI_CHART_VERSIONS.filter((v) => v !== chart.version).map((v) => LOKI_CHARTS[v].immutables(fullname));
+  const differs = <T>(mine: Readonly<Record<string, T>>, pick: (other: ReturnType<LokiChartFacts["immutables"]>) => Readonly<Record<string, T>>) =>
+    Object.keys(mine).filter((name) => others.some((other) => name in pick(other) && pick(other)[name] !== mine[name]));
+  return {
+    statefulSets: differs(own.statefulSetServiceNames, (o) => o.statefulSetServiceNames),
+    services: differs(own.headlessServices, (o) => o.headlessServices),
+  };
+}

@@ -62,6 +62,18 @@ export interface ChartValuesInput {
   readonly monitoring: ResolvedLokiMonitoring;
 }
 
+/**
+ * What Kubernetes cannot change in place on the objects a chart version renders for the release, by object name: a
+ * StatefulSet's `serviceName` (an update is refused) and whether a Service is headless (the API server keeps the old
+ * cluster IP, or refuses `None` on a Service that has one). The plan-time guard compares them with what is deployed.
+ */
+export interface ChartImmutables {
+  /** The `serviceName` of each StatefulSet the chart may render for the release. */
+  readonly statefulSetServiceNames: Readonly<Record<string, string>>;
+  /** Whether each Service the chart may render for the release is headless (`clusterIP: None`). */
+  readonly headlessServices: Readonly<Record<string, boolean>>;
+}
+
 /** The facts of one version of the Loki chart that the stack depends on. */
 export interface LokiChartFacts {
   /** Chart name, which `loki.fullname` is built from. */
@@ -92,6 +104,8 @@ export interface LokiChartFacts {
   fullname(releaseName: string): string;
   /** The chart's `loki.rulerRulesDirName` helper: the volume (and ConfigMap suffix) of one tenant's rule files. */
   rulerRulesDirName(tenant: string): string;
+  /** The fields Kubernetes cannot change in place, of the objects the chart renders for a release of this fullname. */
+  immutables(fullname: string): ChartImmutables;
   /**
    * The chart values this version sets differently from the others, or that only it has. The values builder
    * deep-merges them over the values every version shares.
@@ -135,6 +149,20 @@ export const LOKI_COMPONENTS = [
 ] as const;
 /** One Loki component. */
 export type LokiComponent = (typeof LOKI_COMPONENTS)[number];
+
+/** The chart's three ingester zones (zone-aware replication). */
+export const INGESTER_ZONES = ["zone-a", "zone-b", "zone-c"] as const;
+/** The object-name suffix of each Loki component, after the fullname. */
+export const COMPONENT_SUFFIXES: Readonly<Record<LokiComponent, string>> = {
+  distributor: "distributor",
+  ingester: "ingester",
+  querier: "querier",
+  queryFrontend: "query-frontend",
+  queryScheduler: "query-scheduler",
+  indexGateway: "index-gateway",
+  compactor: "compactor",
+  ruler: "ruler",
+};
 
 /**
  * The chart's `loki.fullname` helper, the same in every version the stack knows: the release name when it already

@@ -3,7 +3,8 @@ import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kub
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
-import { InPlaceGuard } from "./in-place-guard";
+import { immutablesChanging } from "./chart-versions";
+import { InPlaceGuard, statefulSetNames } from "./in-place-guard";
 import { LokiReleaseProps, resolveLokiReleaseProps, ResolvedLokiReleaseProps } from "./loki-props";
 import { Names } from "./names";
 import { Tenancy } from "./tenancy";
@@ -105,7 +106,12 @@ export class LokiRelease extends Construct {
     this.values = buildLokiValues(settings);
     this.valuesYaml = lokiValuesYaml(this.values);
 
-    // Changes Kubernetes cannot apply in place stop `cdktf diff`, before Helm starts them.
+    // Changes Kubernetes cannot apply in place stop `cdktf diff`, before Helm starts them: volume claims, the ingester
+    // layout, and what a chart upgrade changes on StatefulSets and Services the release runs.
+    const zones = statefulSetNames(names.fullname).ingesterZones;
+    const runsZones = settings.zoneAwareReplication;
+    const changing = immutablesChanging(settings.chart, names.fullname);
+    const onlyRun = (name: string) => runsZones || !zones.some((zone) => name.startsWith(zone));
     this.guard = new InPlaceGuard(this, "InPlaceGuard", {
       namespace: names.namespace,
       releaseName: names.releaseName,
@@ -115,6 +121,12 @@ export class LokiRelease extends Construct {
         compactor: { size: settings.compactorVolumeSize, storageClass: settings.storageClass },
         zoneAwareReplication: settings.zoneAwareReplication,
         zoneMigration: settings.zoneMigrationStage !== undefined,
+        chart: {
+          version: settings.chart.version,
+          namespace: names.namespace,
+          immutables: settings.chart.immutables(names.fullname),
+          changing: { statefulSets: changing.statefulSets.filter(onlyRun), services: changing.services.filter(onlyRun) },
+        },
       },
       noBundledMinio: settings.storage.mode === "minio-release" && settings.storage.transition === undefined,
     });
