@@ -80,6 +80,8 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
   ["a chart version range", { chartVersion: "^6.29.0" as never }, "chartVersion"],
   ["a chart version wildcard", { chartVersion: "6.x" as never }, "chartVersion"],
   ["a chart version the stack does not know", { chartVersion: "6.30.1" as never }, "chartVersion"],
+  ["a move off the bundled MinIO with S3 storage", { minioTransition: { newStoreFrom: "2027-01-15" } }, "minioTransition"],
+  ["a move off the bundled MinIO on a day that is no date", { storage: "minio", minioTransition: { newStoreFrom: "soon" } }, "minioTransition.newStoreFrom"],
   ["a Helm timeout shorter than a first install", { helmTimeoutSeconds: 60 }, "helmTimeoutSeconds"],
   ["an EBS provisioner next to an existing storage class", { storageClass: "gp2", ebsProvisioner: "ebs.csi.eks.amazonaws.com" }, "ebsProvisioner"],
   ["a zone migration without zone awareness", { zoneMigrationStage: "start" }, "zoneMigrationStage"],
