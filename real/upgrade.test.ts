@@ -101,6 +101,15 @@ describe.each(UPGRADES)("the upgrade of %s from chart 6.29.0 to 18.11.0", (descr
       }
     }
     expect(names.serviceAccountSubject).toBe(`system:serviceaccount:${names.namespace}:${names.serviceAccountName}`);
+    // Chart 18's own accounts for the gateway and memcached carry no role, and no pod of the release mounts an API token.
+    for (const other of ofKind(current.rendered, "ServiceAccount").filter((a) => a.metadata.name !== names.serviceAccountName)) {
+      expect([other.metadata.name, other.metadata.annotations ?? {}]).toEqual([other.metadata.name, {}]);
+    }
+    for (const workload of ["Deployment", "StatefulSet", "DaemonSet"].flatMap((kind) => lokiObjects(current.rendered, kind))) {
+      const pod = workload.spec.template.spec;
+      const automount = pod.automountServiceAccountToken ?? objectNamed(current.rendered, "ServiceAccount", pod.serviceAccountName).automountServiceAccountToken;
+      expect([workload.metadata.name, automount]).toEqual([workload.metadata.name, false]);
+    }
   });
 
   test("given the StatefulSets that hold volumes, then their names and claim templates are the same in both charts", () => {

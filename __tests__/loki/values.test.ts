@@ -248,6 +248,29 @@ describe("buildLokiValues variations", () => {
   });
 });
 
+describe("buildLokiValues of chart 18.11.0's own keys", () => {
+  const v = values18110({ serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
+
+  test("given the role annotation, then only Loki's account carries it: the gateway's and memcached's own accounts (chart 18) get none and no API token", () => {
+    expect(v.serviceAccount.annotations).toEqual({ "eks.amazonaws.com/role-arn": ROLE_ARN });
+    for (const account of [v.gateway.serviceAccount, v.memcached.serviceAccount]) {
+      expect(account).toEqual({ create: true, annotations: {}, automountServiceAccountToken: false });
+    }
+  });
+
+  test("given chart 18's pod template, then Loki's pods are told not to mount an API token (the chart's default mounts one)", () => {
+    expect(v.defaults).toEqual({ automountServiceAccountToken: false });
+  });
+
+  test("given chart 18's gateway exporter, then it is bounded like every other container", () => {
+    expect(v.gateway.metrics.resources).toEqual(SUPPORT_RESOURCES.gatewayExporter);
+  });
+
+  test("given S3 storage, then no bundled-MinIO override is set", () => {
+    expect(v).not.toHaveProperty("ignoreMinioDeprecation");
+  });
+});
+
 describe("checkValuesOverrides", () => {
   test("given overrides of unprotected values, then they pass", () => {
     expect(() =>
