@@ -7,7 +7,7 @@ import { ChartImmutables, INGESTER_ZONES } from "./chart";
 export const IN_PLACE_RUNBOOK = "README.md#changing-what-kubernetes-cannot-change-in-place";
 /** The runbook's steps for the chart upgrade: the StatefulSets and Services whose immutable fields change. */
 export const CHART_UPGRADE_RUNBOOK = "README.md#the-chart-upgrade-statefulset-servicenames-and-headless-services";
-/** Name of the volume claim template of the ingesters and the compactor in chart 6.29.0. */
+/** Name of the volume claim template of the ingesters and the compactor (both chart versions). */
 export const DATA_CLAIM_NAME = "data";
 export { INGESTER_ZONES };
 

@@ -22,7 +22,7 @@ export interface ReleaseRequests extends RequestTotals {
 
 /** The charts' default replicas of the gateway and each memcached (values.yaml of 6.29.0 and 18.11.0). */
 const CHART_DEFAULT_REPLICAS = 1;
-/** Zone-aware ingesters run as three StatefulSets of ceil(replicas / 3) each (chart 6.29.0, `loki.ingester.replicaCount`). */
+/** Zone-aware ingesters run as three StatefulSets of ceil(replicas / 3) each (`loki.ingester.replicaCount` of both chart versions). */
 const ZONES = 3;
 
 function add(totals: { cpu: number; gib: number }, replicas: number, r: ContainerResources | undefined): void {
