@@ -45,8 +45,19 @@ function stacksAt(version: LokiChartVersion): (readonly [string, string, LokiSta
   return [...VARIANTS, ...MORE, ...transition].map(([d, id, props]) => [d, id, { ...props, chartVersion: version }] as const);
 }
 
-/** The Loki release's values as the stack builds them and Helm reads them back (YAML 1.1). */
+const built = new Map<string, Record<string, unknown>>();
+
+/** The Loki release's values as the stack builds them and Helm reads them back (YAML 1.1); built once per stack. */
 function releaseValues(props: LokiStackProps, id: string): Record<string, unknown> {
+  const key = `${id} ${JSON.stringify(props)}`;
+  const cached = built.get(key);
+  if (cached) return cached;
+  const values = buildReleaseValues(props, id);
+  built.set(key, values);
+  return values;
+}
+
+function buildReleaseValues(props: LokiStackProps, id: string): Record<string, unknown> {
   const settings = resolveLokiStackProps(props, id);
   const irsa = settings.storage.mode === "s3" && settings.storage.identity.identity === "irsa";
   const values = buildLokiValues({ ...settings.lokiResolved, serviceAccountAnnotations: irsa ? { "eks.amazonaws.com/role-arn": ROLE_ARN } : {} });

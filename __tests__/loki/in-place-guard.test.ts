@@ -116,6 +116,41 @@ function evaluate(conditions: readonly string[], objects: unknown, services: unk
   }
 }
 
+/**
+ * The settings whose check fails on each of several simulated deployed states, for one stack's props: one synth and
+ * one `terraform console` for all of them.
+ */
+function failingEach(props: Partial<LokiStackProps>, cases: readonly { readonly objects: unknown; readonly services: unknown }[]): string[][] {
+  const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
+  const preconditions = preconditionsOf(json);
+  const dir = mkdtempSync(join(tmpdir(), "loki-guard-"));
+  try {
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { cases } }));
+    const expressions = cases.flatMap((_, i) =>
+      preconditions.map((p) =>
+        p.condition
+          .replace(/^\$\{([\s\S]*)\}$/, "$1")
+          .split(STATEFULSETS)
+          .join(`local.cases[${i}].objects`)
+          .split(SERVICES)
+          .join(`local.cases[${i}].services`),
+      ),
+    );
+    const result = spawnSync("terraform", ["console"], {
+      cwd: dir,
+      input: `jsonencode([${expressions.join(", ")}])\n`,
+      encoding: "utf8",
+      timeout: PROCESS_TIMEOUT_MS,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
+    });
+    if (result.status !== 0) throw new Error(`terraform console failed: ${result.stderr}`);
+    const results = JSON.parse(JSON.parse(result.stdout.trim())) as boolean[];
+    return cases.map((_, i) => preconditions.filter((__, j) => !results[i * preconditions.length + j]).map((p) => p.error_message.split(" ")[0]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The settings whose check fails on a simulated deployed state, for a stack's props. */
 function failing(props: Partial<LokiStackProps>, objects: unknown, services?: unknown): string[] {
   const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
@@ -321,20 +356,34 @@ describe("given the chart upgrade from 6.29.0 to 18.11.0, evaluated by terraform
     statefulSet("loki-ruler", undefined, "6.29.0"),
   ];
   const zoned = { size: "production" as const, zoneAwareReplication: true };
+  const seed = deployed(undefined, undefined, "6.29.0");
+  const withoutRuler = seed.filter((s) => s.metadata.name !== "loki-ruler");
+  const withoutServices = servicesOf("6.29.0").filter((s) => !["loki-ruler", "loki-query-scheduler"].includes(s.metadata.name));
+  // One synth and one terraform console per stack, for every deployed state below.
+  const [onSeed, orphaned, bothDeleted, onCurrent, nothing] = failingEach({}, [
+    { objects: seed, services: servicesOf("6.29.0") },
+    { objects: withoutRuler, services: servicesOf("6.29.0") },
+    { objects: withoutRuler, services: withoutServices },
+    { objects: deployed(), services: servicesOf("18.11.0") },
+    { objects: null, services: null },
+  ]);
+  const [zonesOnSeed] = failingEach(zoned, [{ objects: zones6290, services: servicesOf("6.29.0") }]);
+  const [staysOnSeed, downgrade] = failingEach({ chartVersion: "6.29.0" }, [
+    { objects: seed, services: servicesOf("6.29.0") },
+    { objects: deployed(), services: servicesOf("18.11.0") },
+  ]);
 
   test("when a release deployed with 6.29.0 meets chart 18.11.0, then the plan fails on chartVersion: the ruler's serviceName and two Services' cluster IPs", () => {
-    expect(failing({}, deployed(undefined, undefined, "6.29.0"), servicesOf("6.29.0"))).toEqual(["chartVersion", "chartVersion"]);
+    expect(onSeed).toEqual(["chartVersion", "chartVersion"]);
   });
 
   test("when only the StatefulSets were deleted with --cascade=orphan, then the Service check still fails; once the two Services are gone too, the plan passes", () => {
-    const withoutRuler = deployed(undefined, undefined, "6.29.0").filter((s) => s.metadata.name !== "loki-ruler");
-    expect(failing({}, withoutRuler, servicesOf("6.29.0"))).toEqual(["chartVersion"]);
-    const withoutServices = servicesOf("6.29.0").filter((s) => !["loki-ruler", "loki-query-scheduler"].includes(s.metadata.name));
-    expect(failing({}, withoutRuler, withoutServices)).toEqual([]);
+    expect(orphaned).toEqual(["chartVersion"]);
+    expect(bothDeleted).toEqual([]);
   });
 
   test("when zone-aware ingesters deployed with 6.29.0 meet chart 18.11.0, then the zone StatefulSets are named in the message too", () => {
-    expect(failing(zoned, zones6290, servicesOf("6.29.0"))).toEqual(["chartVersion", "chartVersion"]);
+    expect(zonesOnSeed).toEqual(["chartVersion", "chartVersion"]);
     const { json } = synthStack({ ...REFERENCE_PROPS, ...zoned });
     const message = preconditionsOf(json).find((p) => p.error_message.includes("serviceName"))?.error_message;
     expect(message).toContain("kubectl -n loki delete statefulset loki-ingester-zone-a loki-ingester-zone-b loki-ingester-zone-c loki-ruler --cascade=orphan");
@@ -342,13 +391,13 @@ describe("given the chart upgrade from 6.29.0 to 18.11.0, evaluated by terraform
   });
 
   test("when a release already runs 18.11.0 (or nothing yet), then the upgrade checks pass", () => {
-    expect(failing({}, deployed(), servicesOf("18.11.0"))).toEqual([]);
-    expect(failing({}, null, null)).toEqual([]);
+    expect(onCurrent).toEqual([]);
+    expect(nothing).toEqual([]);
   });
 
   test("when a stack stays on 6.29.0, then the same checks pass on the release it deployed, and would stop a downgrade from 18.11.0", () => {
-    expect(failing({ chartVersion: "6.29.0" }, deployed(undefined, undefined, "6.29.0"), servicesOf("6.29.0"))).toEqual([]);
-    expect(failing({ chartVersion: "6.29.0" }, deployed(), servicesOf("18.11.0"))).toEqual(["chartVersion", "chartVersion"]);
+    expect(staysOnSeed).toEqual([]);
+    expect(downgrade).toEqual(["chartVersion", "chartVersion"]);
   });
 
   test("given the versions the stack knows, then what changes between them is the ruler's and the zone ingesters' serviceName and the ruler's and query-scheduler's headless Services", () => {
