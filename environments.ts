@@ -5,7 +5,7 @@ import { EXAMPLE_RULE_GROUPS, LokiStackProps } from "./lib";
  * Edit these (or add your own) to deploy to your cluster.
  */
 export const ENVIRONMENTS: Readonly<Record<string, LokiStackProps>> = {
-  // Try-out: the chart's bundled MinIO holds the data; no S3 bucket and no IAM.
+  // Try-out: a MinIO release beside Loki holds the data (chart 18.11.0 refuses its bundled MinIO); no S3 bucket and no IAM.
   "loki-minio": {
     clusterName: "loki-sandbox",
     storage: "minio",

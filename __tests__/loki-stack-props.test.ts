@@ -2,7 +2,8 @@ import { EXAMPLE_RULE_GROUPS } from "../lib/loki/rules/rules";
 import { ConfigError } from "../lib/core/validation";
 import { DEFAULT_FLUENT_BIT_IMAGE } from "../lib/fluent-bit/props";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps, S3StackStorage } from "../lib/loki-stack-props";
-import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION } from "../lib/loki/chart";
+import { DEFAULT_CHART_VERSION } from "../lib/loki/chart";
+import { DEFAULT_CHART_REPOSITORY, LOKI_CHARTS } from "../lib/loki/chart-versions";
 import { DEFAULT_ALERTMANAGER_URL, SIZE_PRESETS } from "../lib/loki/loki-props";
 
 const base: LokiStackProps = { clusterName: "prod-eks" };
@@ -24,10 +25,13 @@ describe("resolveLokiStackProps defaults", () => {
     expect(s.names.releaseName).toBe("loki");
     expect(s.names.serviceAccountName).toBe("loki");
     expect(loki.alertmanagerUrl).toBe(DEFAULT_ALERTMANAGER_URL);
-    expect(loki.chart).toEqual({ repository: DEFAULT_CHART_REPOSITORY, version: DEFAULT_CHART_VERSION });
-    expect(DEFAULT_CHART_VERSION).toBe("6.29.0");
+    expect(loki.chart).toBe(LOKI_CHARTS[DEFAULT_CHART_VERSION]);
+    expect(loki.chartRepository).toBe(DEFAULT_CHART_REPOSITORY);
+    expect(DEFAULT_CHART_VERSION).toBe("18.11.0");
+    expect(DEFAULT_CHART_REPOSITORY).toBe("https://grafana-community.github.io/helm-charts");
     expect(s.fluentBit?.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
-    expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:4\.0\.1$/);
+    expect(s.fluentBit?.version).toBe(LOKI_CHARTS[DEFAULT_CHART_VERSION].fluentBitVersion);
+    expect(DEFAULT_FLUENT_BIT_IMAGE).toMatch(/:5\.1\.1$/);
   });
 
   test("given no tenant, then auth is off and the tenant is Loki's single-tenant name", () => {
@@ -125,12 +129,43 @@ describe("resolveLokiStackProps choices", () => {
     });
   });
 
-  test("given MinIO, then no S3 settings are resolved", () => {
-    expect(resolve({ storage: "minio" }).storage).toEqual({ mode: "minio" });
+  test("given MinIO, then no S3 settings are resolved: a MinIO release on the default chart, the bundled MinIO on 6.29.0", () => {
+    expect(resolve({ storage: "minio" }).storage).toEqual({
+      mode: "minio-release",
+      store: { namespace: "loki", releaseName: "loki-minio-store", storageClass: "loki-gp3" },
+      transition: undefined,
+    });
+    expect(resolve({ storage: "minio", chartVersion: "6.29.0" }).storage).toEqual({ mode: "minio" });
   });
 
   test("given the example rules, then they validate", () => {
     expect(resolve({ ruleGroups: EXAMPLE_RULE_GROUPS }).lokiResolved.ruleGroups).toBe(EXAMPLE_RULE_GROUPS);
+  });
+
+  test.each([
+    ["18.11.0", "https://grafana-community.github.io/helm-charts", "3.7.6", "5.1.1"],
+    ["6.29.0", "https://grafana.github.io/helm-charts", "3.4.2", "4.0.1"],
+  ] as const)("given chart %s, then its repository, its Loki and the Fluent Bit that goes with it", (version, repository, loki, agent) => {
+    const s = resolve({ chartVersion: version });
+    expect(s.lokiResolved.chart).toBe(LOKI_CHARTS[version]);
+    expect(s.lokiResolved.chartRepository).toBe(repository);
+    expect(s.lokiResolved.chart.lokiVersion).toBe(loki);
+    expect(s.fluentBit?.version).toBe(agent);
+    expect(s.fluentBit?.image).toBe(`cr.fluentbit.io/fluent/fluent-bit:${agent}`);
+  });
+
+  test("given a mirror and image overrides, then the chart comes from the mirror and the images from the overrides, at the chart's version", () => {
+    const s = resolve({
+      chartVersion: "18.11.0",
+      chartRepository: "https://charts.example.com/mirror",
+      fluentBit: { image: "registry.example.com/fluent/fluent-bit:5.1.1" },
+      valuesOverrides: { loki: { image: { registry: "registry.example.com" } } },
+    });
+    expect(s.lokiResolved.chartRepository).toBe("https://charts.example.com/mirror");
+    expect(s.lokiResolved.chart.version).toBe("18.11.0");
+    expect(s.fluentBit?.image).toBe("registry.example.com/fluent/fluent-bit:5.1.1");
+    expect(s.fluentBit?.version).toBe("5.1.1");
+    expect(s.lokiResolved.valuesOverrides).toEqual({ loki: { image: { registry: "registry.example.com" } } });
   });
 });
 
@@ -165,7 +200,8 @@ describe("resolveLokiStackProps validation", () => {
     ["two compactors", { replicas: { compactor: 2 } }, "replicas.compactor", /exactly 1/],
     ["zero queriers", { replicas: { querier: 0 } }, "replicas.querier", /whole number from 1/],
     ["an unknown component", { replicas: { gateway: 2 } as never }, "replicas.gateway", /one of distributor/],
-    ["a chart version range", { chartVersion: "^6.29.0" }, "chartVersion", /exact chart version/],
+    ["a chart version range", { chartVersion: "^6.29.0" as never }, "chartVersion", /one of the chart versions the stack knows: "18\.11\.0" .* or "6\.29\.0"/],
+    ["a chart version the stack has not been proven with", { chartVersion: "6.30.1" as never }, "chartVersion", /deploys only the versions it has been proven with/],
     ["a short Helm timeout", { helmTimeoutSeconds: 60 }, "helmTimeoutSeconds", /from 300 to 3600/],
     ["an Alertmanager URL without a scheme", { alertmanagerUrl: "alertmanager:9093" }, "alertmanagerUrl", /http\(s\) URL/],
     ["a Fluent Bit image on latest", { fluentBit: { image: "fluent/fluent-bit:latest" } }, "fluentBit.image", /pinned/],

@@ -10,8 +10,11 @@ function only(json: Json, type: string): Json {
   return all[0];
 }
 
+/** The Loki helm_release (a MinIO stack on chart 18.11.0 has a MinIO release too). */
+const lokiRelease = (json: Json): Json => json.resource.helm_release.loki;
+
 /** The Loki chart values, parsed back out of the helm_release. */
-const lokiValues = (json: Json): Json => parse(only(json, "helm_release").values[0]);
+const lokiValues = (json: Json): Json => parse(lokiRelease(json).values[0]);
 
 /** The Fluent Bit config, parsed back out of its ConfigMap. */
 function fluentBitConfig(json: Json): Json {
@@ -77,7 +80,7 @@ describe.each(Object.keys(ENVIRONMENTS))("example stack %s wiring", (id) => {
   const loki = fluentBitConfig(json).pipeline.outputs.find((o: Json) => o.name === "loki");
 
   test("given the release name and namespace, then Fluent Bit pushes to the distributor Service the chart creates", () => {
-    const release = only(json, "helm_release");
+    const release = lokiRelease(json);
     expect(release.name).toBe("loki");
     expect(release.namespace).toBe("loki");
     expect(`${loki.host}:${loki.port}${loki.uri}`).toBe("loki-distributor.loki.svc.cluster.local:3100/loki/api/v1/push");
@@ -122,10 +125,12 @@ describe.each(Object.keys(ENVIRONMENTS))("example stack %s wiring", (id) => {
 describe("example stack loki-minio", () => {
   const { json } = EXAMPLES["loki-minio"];
 
-  test("given MinIO, then the chart's MinIO is on and Loki's values name nothing of AWS", () => {
+  test("given MinIO on the default chart, then a MinIO release of its own holds the data, the chart's bundled MinIO stays off, and Loki's values name nothing of AWS", () => {
     const values = lokiValues(json);
-    expect(values.minio.enabled).toBe(true);
-    expect(values.loki.storage).toEqual({ type: "s3" });
+    expect(values.minio.enabled).toBe(false);
+    expect(values).not.toHaveProperty("ignoreMinioDeprecation");
+    expect(json.resource.helm_release.loki_minio_store).toMatchObject({ chart: "minio", version: "5.4.0", namespace: "loki" });
+    expect(values.loki.storage.s3.endpoint).toBe("loki-minio-store.loki.svc.cluster.local:9000");
     expect(values.serviceAccount.annotations ?? {}).toEqual({});
   });
 
@@ -165,7 +170,7 @@ describe("example stack loki-s3", () => {
     expect(values.loki.serviceAccount).toBeUndefined();
     const trust = policyDocument(json.resource.aws_iam_role.loki.assume_role_policy);
     const sub = trust.Statement[0].Condition.StringEquals["${local.loki_oidc_issuer_host}:sub"];
-    expect(sub).toBe(`system:serviceaccount:${only(json, "helm_release").namespace}:${values.serviceAccount.name}`);
+    expect(sub).toBe(`system:serviceaccount:${lokiRelease(json).namespace}:${values.serviceAccount.name}`);
   });
 
   test("given S3, then Loki's storage names the stack's buckets and region, with no endpoint or keys", () => {

@@ -5,8 +5,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ENVIRONMENTS } from "../environments";
-import { IN_PLACE_RUNBOOK, statefulSetNames } from "../lib/loki/in-place-guard";
-import { chartFullname } from "../lib/loki/chart";
+import { CHART_UPGRADE_RUNBOOK, IN_PLACE_RUNBOOK, statefulSetNames } from "../lib/loki/in-place-guard";
+import { MINIO_TRANSITION_RUNBOOK } from "../lib/loki/in-place-guard";
+import { chartFullname, LOKI_CHART_VERSIONS } from "../lib/loki/chart";
+import { immutablesChanging, LOKI_CHARTS } from "../lib/loki/chart-versions";
 import { EBS_CSI_README_SECTION } from "../lib/volumes/storage-class";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
@@ -36,24 +38,35 @@ const REFERENCE = ENVIRONMENTS["loki-s3"];
 describe("given the README runbook", () => {
   test("then the plan's messages point to sections that exist", () => {
     expect(IN_PLACE_RUNBOOK).toBe(`README.md#${anchor("## Changing what Kubernetes cannot change in place")}`);
+    expect(CHART_UPGRADE_RUNBOOK).toBe(`README.md#${anchor("### The chart upgrade: StatefulSet serviceNames and headless Services")}`);
+    expect(MINIO_TRANSITION_RUNBOOK).toBe(`README.md#${anchor("### Moving off the bundled MinIO")}`);
+    section("## Upgrading from chart 6.29.0 to 18.11.0");
     expect(EBS_CSI_README_SECTION).toBe(`README.md#${anchor("## Storage class and the EBS CSI driver")}`);
     section("## Storage class and the EBS CSI driver");
-    for (const sub of ["### Expanding volumes", "### Changing the storage class", "### Moving to zone-aware ingesters"]) expect(section(sub)).toMatch(/```sh/);
+    for (const sub of [
+      "### Expanding volumes",
+      "### Changing the storage class",
+      "### Moving to zone-aware ingesters",
+      "### The chart upgrade: StatefulSet serviceNames and headless Services",
+    ]) {
+      expect(section(sub)).toMatch(/```sh/);
+    }
   });
 
   test("then its example names are the reference stack's: the namespace, and the fullname the chart derives from the release", () => {
     const assignments = [...RUNBOOK.matchAll(/NS=(\S+) FULLNAME=(\S+)/g)];
-    expect(assignments.length).toBe(3);
+    expect(assignments.length).toBe(4);
     for (const [, ns, fullname] of assignments) {
       expect(ns).toBe(REFERENCE.namespace ?? "loki");
       expect(fullname).toBe(chartFullname(REFERENCE.releaseName ?? "loki"));
     }
   });
 
-  test("then every object it names is a StatefulSet, pod, claim or budget the chart creates under <fullname>", () => {
+  test("then every object it names is a StatefulSet, pod, claim, budget or Service the chart creates under <fullname>", () => {
     const fullname = chartFullname(REFERENCE.releaseName ?? "loki");
     const sets = statefulSetNames(fullname);
-    const objects = [sets.ingester, ...sets.ingesterZones, sets.compactor, `${sets.ingester}-rollout`];
+    const services = LOKI_CHART_VERSIONS.flatMap((v) => Object.keys(LOKI_CHARTS[v].immutables(fullname).headlessServices));
+    const objects = [sets.ingester, ...sets.ingesterZones, sets.compactor, sets.ruler, `${sets.ingester}-rollout`, ...services];
     const rollouts = section("## Ingester rollouts and the write-ahead log");
     const names = [...`${RUNBOOK}\n${rollouts}`.matchAll(/(?:\$FULLNAME|<fullname>)((?:-[a-z0-9]+)*)/g)].map((m) => fullname + m[1].replace(/-[0-9]+$/, ""));
     expect(names.length).toBeGreaterThan(20);
@@ -68,6 +81,17 @@ describe("given the README runbook", () => {
     const commands = [...RUNBOOK.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n");
     const typed = [...commands.matchAll(/\bloki-[a-z0-9-]+/g)].map((m) => m[0]).filter((name) => !(name in ENVIRONMENTS));
     expect(typed).toEqual([]);
+  });
+
+  test("then the chart-upgrade commands name exactly the objects whose immutable fields change between the chart versions", () => {
+    const fullname = chartFullname(REFERENCE.releaseName ?? "loki");
+    const commands = section("### The chart upgrade: StatefulSet serviceNames and headless Services");
+    const deleted = (kind: string) =>
+      [...commands.matchAll(new RegExp(`delete ${kind} ((?:"\\$FULLNAME[a-z0-9-]*" ?)+)`, "g"))].flatMap((m) => m[1].trim().split(" ").map((n) => n.replace(/"/g, "").replace("$FULLNAME", fullname)));
+    const changing = immutablesChanging(LOKI_CHARTS["18.11.0"], fullname);
+    expect(deleted("statefulset").sort()).toEqual([...changing.statefulSets].sort());
+    expect(deleted("service").sort()).toEqual([...changing.services].sort());
+    expect(commands).toContain("--cascade=orphan");
   });
 
   test("then it states the storage multiplier of versioning at the defaults and what deleted means for delete requests", () => {

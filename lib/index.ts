@@ -9,6 +9,7 @@ export type {
   KubeconfigAccess,
   LokiStackProps,
   LokiStackSettings,
+  MinioReleaseStackStorage,
   MonitoringSettings,
   S3StackStorage,
   S3StateBackend,
@@ -25,6 +26,8 @@ export { LogBucket } from "./storage/log-bucket";
 export type { LogBucketProps } from "./storage/log-bucket";
 export { BUCKET_READ_ACTIONS, KMS_ACTIONS, LogBuckets, OBJECT_READ_WRITE_ACTIONS, resolveLogBucketsProps } from "./storage/log-buckets";
 export type { BucketEncryption, LogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+export { MINIO_CHART, MINIO_CREDENTIAL_KEYS, MINIO_STORE_BUCKETS, minioEndpoint, minioFullname, MinioStore, minioValues } from "./storage/minio-store";
+export type { MinioStoreProps, MinioValues } from "./storage/minio-store";
 export { defaultNoncurrentVersionExpirationDays, NONCURRENT_SHARE_OF_RETENTION, versioningStorageMultiplier } from "./storage/versioning-cost";
 
 // Volumes.
@@ -38,17 +41,34 @@ export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
 export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
 
 // Loki.
-export { chartFullname, DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_COMPONENTS, LOKI_GATEWAY_PORT } from "./loki/chart";
-export type { LokiChartFacts, LokiComponent, LokiVersion } from "./loki/chart";
+export { chartFullname, DEFAULT_CHART_VERSION, LOKI_CHART_VERSIONS, LOKI_COMPONENTS, LOKI_GATEWAY_PORT, rulerRulesDirName } from "./loki/chart";
+export type {
+  AgentVersion,
+  BundledMinio,
+  ChartEnvVar,
+  ChartImmutables,
+  ChartObjectStoreKind,
+  ChartValuesInput,
+  LokiChartFacts,
+  LokiChartVersion,
+  LokiComponent,
+  LokiVersion,
+  SchemaPeriod,
+} from "./loki/chart";
+export { DEFAULT_CHART_REPOSITORY, immutablesChanging, isLokiChartVersion, LOKI_CHART, LOKI_CHARTS, lokiChartFacts } from "./loki/chart-versions";
+export { chart6290MonitoringValues, chart6290Values } from "./loki/charts/values-6.29.0";
+export type { Chart6290MonitoringValues, Chart6290Values } from "./loki/charts/values-6.29.0";
+export { chart18110MonitoringValues, chart18110Values } from "./loki/charts/values-18.11.0";
+export type { Chart18110MonitoringValues, Chart18110Values, SupportServiceAccount } from "./loki/charts/values-18.11.0";
 export { deriveNames } from "./loki/names";
 export type { Names } from "./loki/names";
 export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
 export type { Tenancy, TenancyProps } from "./loki/tenancy";
 export { DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
-export type { LokiObjectStorage, LokiReleaseProps, LokiSize, ResolvedLokiReleaseProps } from "./loki/loki-props";
+export type { LokiObjectStorage, LokiReleaseProps, LokiSize, MinioTransition, ResolvedLokiReleaseProps } from "./loki/loki-props";
 export { LokiRelease } from "./loki/loki-release";
-export { buildLokiValues } from "./loki/values";
-export type { LokiValues } from "./loki/values";
+export { buildLokiValues, MINIO_CREDENTIAL_ENV, MINIO_RELEASE_STORE, SUPPORT_RESOURCES, transitionPeriod } from "./loki/values";
+export type { LokiValues, MinioReleaseNamedStore, MinioReleaseS3, SharedLokiValues } from "./loki/values";
 export {
   COMPONENT_RESOURCES,
   defaultLimits,
@@ -80,10 +100,20 @@ export {
   zoneMigrationValues,
 } from "./loki/storage-safety";
 export type { RolloutAndClaimInputs, StorageSafetyValues, WalSafety, WalValues, ZoneMigrationStage, ZoneMigrationValues } from "./loki/storage-safety";
-export { DATA_CLAIM_NAME, IN_PLACE_RUNBOOK, INGESTER_ZONES, InPlaceGuard, inPlaceChecks, statefulSetNames } from "./loki/in-place-guard";
-export type { DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
-export { lokiMonitoringValues, resolveLokiMonitoring } from "./loki/monitoring-values";
-export type { LokiMonitoringProps, LokiMonitoringValues, ResolvedLokiMonitoring } from "./loki/monitoring-values";
+export {
+  bundledMinioCheck,
+  CHART_UPGRADE_RUNBOOK,
+  DATA_CLAIM_NAME,
+  IN_PLACE_RUNBOOK,
+  INGESTER_ZONES,
+  InPlaceGuard,
+  inPlaceChecks,
+  MINIO_TRANSITION_RUNBOOK,
+  statefulSetNames,
+} from "./loki/in-place-guard";
+export type { DesiredChart, DesiredClaim, InPlaceCheck, InPlaceDesired, InPlaceGuardProps } from "./loki/in-place-guard";
+export { resolveLokiMonitoring } from "./loki/monitoring-values";
+export type { LokiMonitoringProps, ResolvedLokiMonitoring } from "./loki/monitoring-values";
 export { EXAMPLE_RULE_GROUPS } from "./loki/rules/rules";
 export type { AlertingRule, LokiRule, RecordingRule, RuleGroup } from "./loki/rules/rules";
 export { checkRuleGroups } from "./loki/rules/logql";
@@ -94,6 +124,9 @@ export type { RuleFileProblem, RulerFieldTreatment, RulerFormat } from "./loki/r
 // Fluent Bit.
 export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
 export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
+export { FLUENT_BIT_VERSIONS } from "./fluent-bit/agent";
+export type { FluentBitAgentFacts, FluentBitVersion } from "./fluent-bit/agent";
+export { DEFAULT_FLUENT_BIT_VERSION, FLUENT_BIT_AGENTS, fluentBitAgent } from "./fluent-bit/agent-versions";
 export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
 export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
 export { MERGED_LOG_KEY, REMOVED_KEYS, storedLine } from "./fluent-bit/lines";

@@ -1,11 +1,20 @@
 import { check, checkBucketName, checkDnsLabel, checkRegion, ConfigError } from "./core/validation";
 import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasourceProps } from "./grafana/loki-datasource";
-import { FLUENT_BIT_METRICS_PATH } from "./fluent-bit/config";
 import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
 import { FluentBitOptions, FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
 import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
-import { LokiComponent } from "./loki/chart";
-import { LokiObjectStorage, LokiReleaseProps, LokiSize, resolveLokiNames, resolveLokiReleaseProps, resolveRetention, ResolvedLokiReleaseProps } from "./loki/loki-props";
+import { LokiChartVersion, LokiComponent } from "./loki/chart";
+import { lokiChartFacts } from "./loki/chart-versions";
+import {
+  LokiObjectStorage,
+  LokiReleaseProps,
+  LokiSize,
+  MinioTransition,
+  resolveLokiNames,
+  resolveLokiReleaseProps,
+  resolveRetention,
+  ResolvedLokiReleaseProps,
+} from "./loki/loki-props";
 import { Names } from "./loki/names";
 import { RuleGroup } from "./loki/rules/rules";
 import { ComponentResourceOverride, LokiLimits } from "./loki/sizing";
@@ -14,6 +23,7 @@ import { ZoneMigrationStage } from "./loki/storage-safety";
 import { MonitoringOptions, PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
 import { resolveMonitoringStack, stackAlertmanagerUrl, stackGrafanaNamespace } from "./monitoring/stack";
 import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
+import { MINIO_CREDENTIAL_KEYS, MINIO_STORE_BUCKETS, minioEndpoint, minioFullname, MinioStoreProps } from "./storage/minio-store";
 import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
 import { EbsProvisioner, lokiStorageClassName, resolveLokiStorageClassProps, ResolvedLokiStorageClassProps } from "./volumes/storage-class";
 
@@ -86,6 +96,14 @@ export interface LokiStackProps {
 
   /** Object storage. @default "s3" */
   readonly storage?: StorageMode;
+  /**
+   * The move of a MinIO stack first deployed with chart 6.29.0 (the chart's bundled MinIO) to chart 18.11.0 and its
+   * MinIO release, as the chart documents since 17.0: from `newStoreFrom` on, Loki writes to the MinIO release (a schema
+   * period of its own); the bundled MinIO keeps running (`ignoreMinioDeprecation`) so logs written before stay readable,
+   * until `keepBundledMinio: false` once the retention period has passed since `newStoreFrom`.
+   * @default none: a MinIO stack on chart 18.11.0 starts on the MinIO release
+   */
+  readonly minioTransition?: { readonly newStoreFrom: string; readonly keepBundledMinio?: boolean };
   /** Chunks bucket name (S3 mode). @default "<clusterName>-loki-chunks" */
   readonly chunksBucketName?: string;
   /** Ruler bucket name (S3 mode). @default "<clusterName>-loki-ruler" */
@@ -110,10 +128,14 @@ export interface LokiStackProps {
   /** Create the cluster's IAM OIDC provider instead of using the existing one (IRSA). @default false */
   readonly createOidcProvider?: boolean;
 
-  /** Chart repository. @default DEFAULT_CHART_REPOSITORY */
+  /** Chart repository, such as a mirror of it. @default the chart version's own repository */
   readonly chartRepository?: string;
-  /** Chart version. @default DEFAULT_CHART_VERSION */
-  readonly chartVersion?: string;
+  /**
+   * The Loki chart version, and with it the Loki and Fluent Bit versions: one the stack knows
+   * (`"18.11.0"`: Loki 3.7.6, Fluent Bit 5.1.1; `"6.29.0"`: Loki 3.4.2, Fluent Bit 4.0.1).
+   * @default DEFAULT_CHART_VERSION
+   */
+  readonly chartVersion?: LokiChartVersion;
   /** Helm timeout, in seconds; a first install with volumes takes a while. @default 900 */
   readonly helmTimeoutSeconds?: number;
   /** Release revisions Helm keeps. @default 10 */
@@ -180,6 +202,14 @@ export interface LokiStackProps {
   readonly monitoring?: MonitoringSettings;
 }
 
+/** MinIO mode on a chart that refuses the bundled MinIO: the MinIO release's props and the move off the bundled one. */
+export interface MinioReleaseStackStorage {
+  readonly mode: "minio-release";
+  /** The MinIO release's props, without what the stack wires in (the storage class resource). */
+  readonly store: Omit<MinioStoreProps, "dependsOn">;
+  readonly transition?: MinioTransition;
+}
+
 /** S3 storage: the buckets' props as the stack hands them over (stack defaults applied), resolved, and the role's. */
 export interface S3StackStorage {
   readonly mode: "s3";
@@ -204,8 +234,8 @@ export interface LokiStackSettings {
   readonly names: Names;
   /** Auth and the tenant. */
   readonly tenancy: Tenancy;
-  /** S3 buckets and role, or the chart's bundled MinIO. */
-  readonly storage: S3StackStorage | { readonly mode: "minio" };
+  /** S3 buckets and role, the chart's bundled MinIO (chart 6.29.0), or a MinIO release beside the chart (18.11.0). */
+  readonly storage: S3StackStorage | { readonly mode: "minio" } | MinioReleaseStackStorage;
   /** The Loki release's props, without what the stack wires in (bucket references, the role, dependencies). */
   readonly loki: Omit<LokiReleaseProps, "storage" | "serviceAccountAnnotations" | "dependsOn">;
   /** The Loki release's props resolved against the configured bucket names. */
@@ -234,6 +264,9 @@ const S3_ONLY_PROPS = [
   "identity",
   "createOidcProvider",
 ] as const;
+
+/** Suffix of the MinIO release's name, after the Loki release's: the MinIO chart names its objects after it. */
+const MINIO_STORE_SUFFIX = "-minio-store";
 
 /** A default bucket name: the cluster name made bucket-safe, and a suffix. */
 function defaultBucketName(clusterName: string, suffix: string): string {
@@ -283,8 +316,9 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     backend = { bucket: props.backend.bucket, key, region: backendRegion };
   }
 
-  // The names and the tenant every part shares, decided once.
-  const names = resolveLokiNames(props);
+  // The chart version, then the names and the tenant every part shares, decided once by its rules.
+  const chart = lokiChartFacts(props.chartVersion);
+  const names = resolveLokiNames(props, "", chart);
   const tenancy = resolveTenancy(props);
 
   const storageMode = props.storage ?? "s3";
@@ -296,12 +330,43 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
   if (storageMode === "minio") {
     for (const key of S3_ONLY_PROPS) {
       if (props[key] !== undefined) {
-        throw new ConfigError(key, props[key], 'unset with storage "minio"', "the chart's bundled MinIO replaces S3 and IAM; move to storage \"s3\" to use it");
+        throw new ConfigError(key, props[key], 'unset with storage "minio"', "MinIO replaces S3 and IAM; move to storage \"s3\" to use it");
       }
     }
-    storage = { mode: "minio" };
-    lokiStorage = { mode: "minio" };
+    if (chart.bundledMinio === "supported") {
+      check(
+        props.minioTransition === undefined,
+        "minioTransition",
+        props.minioTransition,
+        `unset with chart ${chart.version}`,
+        `chart ${chart.version} runs MinIO bundled; the move off it comes with chart 18.11.0`,
+      );
+      storage = { mode: "minio" };
+      lokiStorage = { mode: "minio" };
+    } else {
+      // The chart refuses its bundled MinIO: a MinIO release of its own, in Loki's namespace, named after Loki's release.
+      check(
+        names.releaseName.length + MINIO_STORE_SUFFIX.length <= 53,
+        "releaseName",
+        names.releaseName,
+        `at most ${53 - MINIO_STORE_SUFFIX.length} characters with storage "minio"`,
+        `the MinIO release is named "<releaseName>${MINIO_STORE_SUFFIX}", and Helm release names are at most 53 characters`,
+      );
+      const store = { namespace: names.namespace, releaseName: `${names.releaseName}${MINIO_STORE_SUFFIX}`, storageClass: props.storageClass ?? lokiStorageClassName(names.namespace) };
+      const transition = props.minioTransition && { newStoreFrom: props.minioTransition.newStoreFrom, keepBundledMinio: props.minioTransition.keepBundledMinio ?? true };
+      storage = { mode: "minio-release", store, transition };
+      const fullname = minioFullname(store.releaseName);
+      lokiStorage = {
+        mode: "minio-release",
+        endpoint: minioEndpoint(fullname, names.namespace),
+        chunksBucketName: MINIO_STORE_BUCKETS.chunks,
+        rulerBucketName: MINIO_STORE_BUCKETS.ruler,
+        credentials: { secretName: fullname, accessKeyIdKey: MINIO_CREDENTIAL_KEYS.accessKeyId, secretAccessKeyKey: MINIO_CREDENTIAL_KEYS.secretAccessKey },
+        transition,
+      };
+    }
   } else {
+    check(props.minioTransition === undefined, "minioTransition", props.minioTransition, 'unset with storage "s3"', "it moves a MinIO stack off the bundled MinIO");
     const chunksExpirationDays = props.chunksExpirationDays ?? retentionDays + 30;
     // Versioning keeps every chunk the compactor deletes for this long: at most 1.25x the storage by default.
     const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? defaultNoncurrentVersionExpirationDays(retentionDays);
@@ -351,6 +416,8 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
   const { enabled: fluentBitEnabled = true, ...fluentBitOptions } = props.fluentBit ?? {};
   const fluentBitProps: FluentBitProps = {
     ...fluentBitOptions,
+    // The agent version that goes with the chart version (its image, probes and metrics path).
+    version: chart.fluentBitVersion,
     loki: { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
   };
   const fluentBit = resolveFluentBitProps(fluentBitProps, "fluentBit.");
@@ -374,7 +441,7 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     grafanaNamespace,
     loki: { namespace: names.namespace, fullname: names.fullname },
     fluentBit: fluentBitEnabled
-      ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: FLUENT_BIT_METRICS_PATH }
+      ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: fluentBit.agent.metricsPath }
       : undefined,
   };
   const monitoring = resolvePlatformMonitoringProps(monitoringProps, "monitoring.");

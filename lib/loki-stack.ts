@@ -14,6 +14,7 @@ import { Tenancy } from "./loki/tenancy";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps } from "./loki-stack-props";
 import { PlatformMonitoring } from "./monitoring/monitoring";
 import { LogBuckets } from "./storage/log-buckets";
+import { MinioStore } from "./storage/minio-store";
 import { LokiStorageClass } from "./volumes/storage-class";
 
 /**
@@ -44,12 +45,18 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "StorageClass/Driver": "loki_ebs_csi_driver",
   /** `data.kubernetes_resources.loki_statefulsets`: the release's StatefulSets, read by the in-place guard. */
   "Loki/InPlaceGuard/StatefulSets": "loki_statefulsets",
+  /** `data.kubernetes_resources.loki_services`: the release's Services, read by the in-place guard (cluster IPs of a chart upgrade). */
+  "Loki/InPlaceGuard/Services": "loki_services",
   /** `kubernetes_manifest.fluent_bit_pod_monitor` */
   "Monitoring/FluentBitPodMonitor": "fluent_bit_pod_monitor",
   /** `kubernetes_manifest.loki_platform_rules` */
   "Monitoring/PrometheusRule": "loki_platform_rules",
   /** `kubernetes_config_map_v1.fluent_bit_dashboard` */
   "Monitoring/FluentBitDashboard": "fluent_bit_dashboard",
+  /** `helm_release.loki_minio_store`: MinIO mode on chart 18.11.0; a new address would uninstall it with its buckets. */
+  "MinioStore/Resource": "loki_minio_store",
+  /** `data.kubernetes_resources.loki_bundled_minio`: the bundled MinIO, read by the in-place guard in MinIO mode on chart 18.11.0. */
+  "Loki/InPlaceGuard/BundledMinio": "loki_bundled_minio",
 };
 
 /** The pinned Terraform name of an element of a stack, from PINNED_ADDRESSES; undefined when it has none. */
@@ -87,6 +94,8 @@ export class LokiStack extends TerraformStack {
   public readonly cluster?: EksCluster;
   /** Loki's buckets (S3 mode only). */
   public readonly buckets?: LogBuckets;
+  /** The MinIO release Loki stores in (MinIO mode on a chart that refuses its bundled MinIO). */
+  public readonly minioStore?: MinioStore;
   /** The role Loki assumes (S3 mode only). */
   public readonly role?: LokiRole;
   /** The gp3 StorageClass every Loki claim names; absent when `storageClass` names an existing class. */
@@ -150,7 +159,15 @@ export class LokiStack extends TerraformStack {
       this.storageClass = new LokiStorageClass(this, "StorageClass", settings.storageClass);
     }
 
-    const { buckets, role } = this;
+    // MinIO mode on a chart that refuses its bundled MinIO: a MinIO release of its own, on the same storage class.
+    if (settings.storage.mode === "minio-release") {
+      this.minioStore = new MinioStore(this, "MinioStore", {
+        ...settings.storage.store,
+        dependsOn: this.storageClass ? [this.storageClass.resource] : [],
+      });
+    }
+
+    const { buckets, role, minioStore } = this;
     this.loki = new LokiRelease(this, "Loki", {
       ...settings.loki,
       storage: buckets
@@ -161,13 +178,15 @@ export class LokiStack extends TerraformStack {
             rulerBucketName: buckets.ruler.bucketName,
             kmsKeyArn: buckets.kmsKeyArn,
           }
-        : { mode: "minio" },
+        : settings.lokiResolved.storage,
       serviceAccountAnnotations: role?.serviceAccountAnnotations,
       // Every role and bucket resource first: the Pod Identity webhook only serves pods created after their association.
       // Then the storage class, so no claim waits for a class that is not there yet.
+      // The MinIO release first too: Loki's pods read its keys from its Secret, and write to its buckets.
       dependsOn: [
         ...[role, buckets].flatMap((c) => (c ? c.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource) : [])),
         ...(this.storageClass ? [this.storageClass.resource] : []),
+        ...(minioStore ? [minioStore.resource] : []),
       ],
     });
     new TerraformOutput(this, "push_url", { value: this.loki.pushUrl, description: "Loki distributor push URL, inside the cluster" });

@@ -30,7 +30,10 @@ function policiesOf(json: Synthesized): Record<string, string> {
   return policies;
 }
 
-describe.each(VARIANTS.map(([description, id, props]) => [description, id, props] as const))("given %s", (description, id, props) => {
+describe.each(VARIANTS.map(([description, id, props]) => [description, id, props] as const))("given %s", (variant, id, props) => {
+  // A variant added after the capture that only pins the chart version holds its example stack's policies: the chart
+  // version changes no policy (real/upgrade.test.ts compares every AWS resource across versions).
+  const description = variant in POLICIES_BEFORE ? variant : id;
   let json: Synthesized;
   beforeAll(() => {
     json = synthStack(props, id).json;

@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { FLUENT_BIT_GRACE_SECONDS } from "../../lib/fluent-bit/config";
 import { CONFIG_CHECKSUM_ANNOTATION, FluentBit } from "../../lib/fluent-bit/fluent-bit";
+import { FLUENT_BIT_VERSIONS } from "../../lib/fluent-bit/agent";
+import { FLUENT_BIT_AGENTS } from "../../lib/fluent-bit/agent-versions";
 import { DEFAULT_FLUENT_BIT_IMAGE, FluentBitProps } from "../../lib/fluent-bit/props";
 import { LokiStackProps } from "../../lib/loki-stack-props";
 import { Json } from "../support/json";
@@ -60,10 +62,10 @@ describe("FluentBit defaults", () => {
     expect(agent.namespace).toBe("fluent-bit");
   });
 
-  test("given defaults, then the DaemonSet runs the pinned 4.0.1 image with the mounted YAML config", () => {
+  test("given defaults, then the DaemonSet runs the pinned 5.1.1 image with the mounted YAML config", () => {
     const container = containerOf(json);
     expect(container.image).toBe(DEFAULT_FLUENT_BIT_IMAGE);
-    expect(container.image).toBe("cr.fluentbit.io/fluent/fluent-bit:4.0.1");
+    expect(container.image).toBe("cr.fluentbit.io/fluent/fluent-bit:5.1.1");
     expect(container.args).toEqual(["--config=/fluent-bit/etc/conf/fluent-bit.yaml"]);
   });
 
@@ -112,7 +114,7 @@ describe("FluentBit defaults", () => {
   test("given defaults, then liveness is GET / and readiness GET the health check, both on port 2020", () => {
     const container = containerOf(json);
     expect(container.liveness_probe.http_get).toEqual({ path: "/", port: "2020" });
-    expect(container.readiness_probe.http_get).toEqual({ path: "/api/v1/health", port: "2020" });
+    expect(container.readiness_probe.http_get).toEqual({ path: "/api/v2/health", port: "2020" });
     expect(container.port).toEqual([{ name: "http", container_port: 2020, protocol: "TCP" }]);
     expect(configOf(json).service).toMatchObject({ http_server: "on", http_port: 2020, health_check: "on" });
   });
@@ -279,6 +281,29 @@ describe("FluentBit in the LokiStack", () => {
   });
 });
 
+describe.each(FLUENT_BIT_VERSIONS)("FluentBit %s", (version) => {
+  const { json, agent } = synthConstruct({ version });
+  const facts = FLUENT_BIT_AGENTS[version];
+
+  test("given the version, then the DaemonSet runs that version's official image, pinned", () => {
+    expect(containerOf(json).image).toBe(`cr.fluentbit.io/fluent/fluent-bit:${version}`);
+    expect(agent.settings.agent).toBe(facts);
+  });
+
+  test("given the version, then readiness asks the health endpoint that version serves, and metrics come from the v2 endpoint", () => {
+    const container = containerOf(json);
+    expect(container.liveness_probe.http_get).toEqual({ path: "/", port: "2020" });
+    // 4.0.1 has no /api/v2/health (404 would keep every pod unready); 5.1.1 answers it, and /api/v1/health only with health_check on.
+    expect(container.readiness_probe.http_get).toEqual({ path: version === "4.0.1" ? "/api/v1/health" : "/api/v2/health", port: "2020" });
+    expect(configOf(json).service.health_check).toBe("on");
+    expect(agent.metricsUrl).toBe("http://fluent-bit.fluent-bit.svc.cluster.local:2020/api/v2/metrics/prometheus");
+  });
+
+  test("given the version, then the config is the one both versions accept (dry-run by each version in the real-program suite)", () => {
+    expect(agent.configYaml).toBe(synthConstruct({ version: "4.0.1" }).agent.configYaml);
+  });
+});
+
 describe("FluentBit validation on its own", () => {
   test.each<[Partial<FluentBitProps>, RegExp]>([
     [{ namespace: "Fluent_Bit" }, /^namespace must be a DNS-1123 label/],
@@ -290,6 +315,7 @@ describe("FluentBit validation on its own", () => {
     [{ loki: { ...pushTarget(), host: "http://loki" } }, /^loki\.host must be a DNS-1123 subdomain/],
     [{ loki: { ...pushTarget(), port: 0 } }, /^loki\.port must be a whole number from 1 to 65535/],
     [{ loki: { ...pushTarget(), path: "loki/api/v1/push" } }, /^loki\.path must be an absolute URL path/],
+    [{ version: "4.0.2" as never }, /^version must be one of the Fluent Bit versions the stack knows: "5\.1\.1" or "4\.0\.1" \(got "4\.0\.2"\)/],
   ])("fails with %j, naming the prop", (props, message) => {
     expect(() => synthConstruct(props)).toThrow(message);
   });

@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LokiStackProps } from "../../lib/loki-stack-props";
-import { inPlaceChecks, IN_PLACE_RUNBOOK, statefulSetNames } from "../../lib/loki/in-place-guard";
+import { LokiChartVersion } from "../../lib/loki/chart";
+import { immutablesChanging, LOKI_CHARTS } from "../../lib/loki/chart-versions";
+import { CHART_UPGRADE_RUNBOOK, inPlaceChecks, IN_PLACE_RUNBOOK, statefulSetNames } from "../../lib/loki/in-place-guard";
 import { LokiRelease } from "../../lib/loki/loki-release";
 import { Json } from "../support/json";
 import { PROCESS_TIMEOUT_MS } from "../support/processes";
@@ -17,16 +19,20 @@ import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../support/
 jest.setTimeout(PROCESS_TIMEOUT_MS);
 
 const STATEFULSETS = "data.kubernetes_resources.loki_statefulsets.objects";
+const SERVICES = "data.kubernetes_resources.loki_services.objects";
 
-/** A StatefulSet as `kubectl get statefulset -o json` shows it, with one `data` claim template (or none). */
-function statefulSet(name: string, claim?: { size: string; storageClass?: string }): Json {
+/** The serviceName chart `version` gives a StatefulSet of release loki (the default chart's unless told). */
+const serviceNameOf = (name: string, version: LokiChartVersion = "18.11.0"): string => LOKI_CHARTS[version].immutables("loki").statefulSetServiceNames[name] ?? `${name}-headless`;
+
+/** A StatefulSet as `kubectl get statefulset -o json` shows it, with one `data` claim template (or none), as a chart version renders it. */
+function statefulSet(name: string, claim?: { size: string; storageClass?: string }, version: LokiChartVersion = "18.11.0"): Json {
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
     metadata: { name, namespace: "loki", labels: { "app.kubernetes.io/instance": "loki", "app.kubernetes.io/name": "loki" } },
     spec: {
       replicas: 1,
-      serviceName: `${name}-headless`,
+      serviceName: serviceNameOf(name, version),
       selector: { matchLabels: { "app.kubernetes.io/instance": "loki" } },
       template: { metadata: { labels: { "app.kubernetes.io/instance": "loki" } }, spec: { containers: [{ name: "loki", image: "grafana/loki:3.4.2" }] } },
       ...(claim
@@ -51,28 +57,50 @@ function statefulSet(name: string, claim?: { size: string; storageClass?: string
   };
 }
 
-/** The release as the reference stack deploys it: one ingester, the compactor, the two memcached caches. */
-const deployed = (ingesterClaim = { size: "10Gi", storageClass: "loki-gp3" } as { size: string; storageClass?: string }, compactorClaim = ingesterClaim) => [
-  statefulSet("loki-ingester", ingesterClaim),
-  statefulSet("loki-compactor", compactorClaim),
-  statefulSet("loki-chunks-cache"),
-  statefulSet("loki-results-cache"),
+/** The release as the reference stack deploys it: one ingester, the compactor, the ruler, the two memcached caches. */
+const deployed = (ingesterClaim = { size: "10Gi", storageClass: "loki-gp3" } as { size: string; storageClass?: string }, compactorClaim = ingesterClaim, version: LokiChartVersion = "18.11.0") => [
+  statefulSet("loki-ingester", ingesterClaim, version),
+  statefulSet("loki-compactor", compactorClaim, version),
+  statefulSet("loki-ruler", undefined, version),
+  statefulSet("loki-chunks-cache", undefined, version),
+  statefulSet("loki-results-cache", undefined, version),
 ];
 
-/** The helm_release preconditions of a synthesized stack that read its StatefulSets: the in-place guard's. */
+/** A Service of release loki, headless or with a cluster IP, as the API returns it. */
+const service = (name: string, headless: boolean): Json => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace: "loki", labels: { "app.kubernetes.io/instance": "loki" } },
+  spec: { clusterIP: headless ? "None" : "172.20.14.7", clusterIPs: [headless ? "None" : "172.20.14.7"], type: "ClusterIP", ports: [{ port: 3100 }] },
+});
+/** The release's Services as a chart version renders them (every one it knows). */
+const servicesOf = (version: LokiChartVersion): Json[] =>
+  Object.entries(LOKI_CHARTS[version].immutables("loki").headlessServices).map(([name, headless]) => service(name, headless));
+
+/** The helm_release preconditions of a synthesized stack that read its StatefulSets or Services: the in-place guard's. */
 function preconditionsOf(json: Synthesized): { condition: string; error_message: string }[] {
-  return (json.resource.helm_release.loki.lifecycle.precondition as { condition: string; error_message: string }[]).filter((p) => p.condition.includes(STATEFULSETS));
+  return (json.resource.helm_release.loki.lifecycle.precondition as { condition: string; error_message: string }[]).filter(
+    (p) => p.condition.includes(STATEFULSETS) || p.condition.includes(SERVICES),
+  );
 }
 
 /**
  * Evaluates each condition with `terraform console` in a directory whose only content is a `locals` block holding the
- * simulated objects; the data source address in the expression is pointed at that local, the rest is verbatim.
+ * simulated objects; the data source addresses in the expression are pointed at those locals, the rest is verbatim.
+ * @param services the release's Services; the chart's default rendering of them unless told
  */
-function evaluate(conditions: readonly string[], objects: unknown): boolean[] {
+function evaluate(conditions: readonly string[], objects: unknown, services: unknown = servicesOf("18.11.0")): boolean[] {
   const dir = mkdtempSync(join(tmpdir(), "loki-guard-"));
   try {
-    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { objects } }));
-    const expressions = conditions.map((c) => c.replace(/^\$\{([\s\S]*)\}$/, "$1").split(STATEFULSETS).join("local.objects"));
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { objects, services } }));
+    const expressions = conditions.map((c) =>
+      c
+        .replace(/^\$\{([\s\S]*)\}$/, "$1")
+        .split(STATEFULSETS)
+        .join("local.objects")
+        .split(SERVICES)
+        .join("local.services"),
+    );
     const result = spawnSync("terraform", ["console"], {
       cwd: dir,
       input: `jsonencode([${expressions.join(", ")}])\n`,
@@ -88,13 +116,49 @@ function evaluate(conditions: readonly string[], objects: unknown): boolean[] {
   }
 }
 
+/**
+ * The settings whose check fails on each of several simulated deployed states, for one stack's props: one synth and
+ * one `terraform console` for all of them.
+ */
+function failingEach(props: Partial<LokiStackProps>, cases: readonly { readonly objects: unknown; readonly services: unknown }[]): string[][] {
+  const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
+  const preconditions = preconditionsOf(json);
+  const dir = mkdtempSync(join(tmpdir(), "loki-guard-"));
+  try {
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { cases } }));
+    const expressions = cases.flatMap((_, i) =>
+      preconditions.map((p) =>
+        p.condition
+          .replace(/^\$\{([\s\S]*)\}$/, "$1")
+          .split(STATEFULSETS)
+          .join(`local.cases[${i}].objects`)
+          .split(SERVICES)
+          .join(`local.cases[${i}].services`),
+      ),
+    );
+    const result = spawnSync("terraform", ["console"], {
+      cwd: dir,
+      input: `jsonencode([${expressions.join(", ")}])\n`,
+      encoding: "utf8",
+      timeout: PROCESS_TIMEOUT_MS,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
+    });
+    if (result.status !== 0) throw new Error(`terraform console failed: ${result.stderr}`);
+    const results = JSON.parse(JSON.parse(result.stdout.trim())) as boolean[];
+    return cases.map((_, i) => preconditions.filter((__, j) => !results[i * preconditions.length + j]).map((p) => p.error_message.split(" ")[0]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The settings whose check fails on a simulated deployed state, for a stack's props. */
-function failing(props: Partial<LokiStackProps>, objects: unknown): string[] {
+function failing(props: Partial<LokiStackProps>, objects: unknown, services?: unknown): string[] {
   const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
   const preconditions = preconditionsOf(json);
   const results = evaluate(
     preconditions.map((p) => p.condition),
     objects,
+    services,
   );
   return preconditions.filter((_, i) => !results[i]).map((p) => p.error_message.split(" ")[0]);
 }
@@ -102,11 +166,12 @@ function failing(props: Partial<LokiStackProps>, objects: unknown): string[] {
 describe("given the synthesized stack", () => {
   const { json } = synthStack(REFERENCE_PROPS);
 
-  test("then helm_release.loki carries the guard's checks, built by inPlaceChecks from the StatefulSet lookup", () => {
+  test("then helm_release.loki carries the guard's checks, built by inPlaceChecks from the StatefulSet and Service lookups", () => {
     const desired = { fullname: "loki", ingester: { size: "10Gi", storageClass: "loki-gp3" }, compactor: { size: "10Gi", storageClass: "loki-gp3" } };
-    const expected = inPlaceChecks(STATEFULSETS, { ...desired, zoneAwareReplication: false, zoneMigration: false });
+    const chart = { version: "18.11.0", namespace: "loki", immutables: LOKI_CHARTS["18.11.0"].immutables("loki"), changing: { statefulSets: ["loki-ruler"], services: ["loki-query-scheduler", "loki-ruler"] } };
+    const expected = inPlaceChecks(STATEFULSETS, { ...desired, zoneAwareReplication: false, zoneMigration: false, chart }, SERVICES);
     expect(preconditionsOf(json)).toEqual(expected.map((c) => ({ condition: `\${${c.condition}}`, error_message: c.errorMessage })));
-    expect(expected.map((c) => c.setting)).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "zoneAwareReplication"]);
+    expect(expected.map((c) => c.setting)).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "chartVersion", "chartVersion", "zoneAwareReplication"]);
   });
 
   test("then the lookup lists the release's StatefulSets in its namespace by the chart's instance label", () => {
@@ -118,10 +183,14 @@ describe("given the synthesized stack", () => {
     });
   });
 
+  test("then the Service lookup lists the release's Services in its namespace by the chart's instance label", () => {
+    expect(json.data.kubernetes_resources.loki_services).toMatchObject({ api_version: "v1", kind: "Service", namespace: "loki", label_selector: "app.kubernetes.io/instance=loki" });
+  });
+
   test("then every message names its setting and points to the README runbook", () => {
     for (const p of preconditionsOf(json)) {
-      expect(p.error_message).toMatch(/^(ingesterVolumeSize|compactorVolumeSize|storageClass|zoneAwareReplication) /);
-      expect(p.error_message).toContain(IN_PLACE_RUNBOOK);
+      expect(p.error_message).toMatch(/^(ingesterVolumeSize|compactorVolumeSize|storageClass|zoneAwareReplication|chartVersion) /);
+      expect([IN_PLACE_RUNBOOK, CHART_UPGRADE_RUNBOOK].some((runbook) => p.error_message.includes(runbook))).toBe(true);
     }
   });
 });
@@ -154,7 +223,7 @@ describe("given the guard evaluated by terraform console", () => {
 
   test("when the stack would switch between one ingester StatefulSet and three zone StatefulSets, then the plan fails on zoneAwareReplication", () => {
     const claim = { size: "10Gi", storageClass: "loki-gp3" };
-    const zones = [...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim)), statefulSet("loki-compactor", claim)];
+    const zones = [...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim)), statefulSet("loki-compactor", claim), statefulSet("loki-ruler")];
     expect(failing({ size: "production", zoneAwareReplication: true }, deployed())).toEqual(["zoneAwareReplication"]);
     expect(failing({ size: "production" }, zones)).toEqual(["zoneAwareReplication"]);
     expect(failing({ size: "production", zoneAwareReplication: true }, zones)).toEqual([]);
@@ -197,7 +266,8 @@ describe("given the EBS CSI driver check evaluated by terraform console", () => 
 describe("given the release on its own, naming no storage class", () => {
   const json = JSON.parse(
     synthPart((scope) => {
-      new LokiRelease(scope, "Loki", { storage: { mode: "minio" } });
+      new LokiRelease(scope, "Loki", { storage: { mode: "minio" }, chartVersion: "6.29.0" });
+      // The upgrade checks read 6.29.0's serviceNames: this release's simulated StatefulSets are rendered so below.
     }),
   ) as Synthesized;
   const preconditions = preconditionsOf(json);
@@ -205,15 +275,15 @@ describe("given the release on its own, naming no storage class", () => {
 
   test("then the release carries the guard itself, with the lookup at its pinned address", () => {
     expect(json.data.kubernetes_resources.loki_statefulsets).toMatchObject({ kind: "StatefulSet", label_selector: "app.kubernetes.io/instance=loki" });
-    expect(preconditions.map((p) => p.error_message.split(" ")[0])).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "zoneAwareReplication"]);
+    expect(preconditions.map((p) => p.error_message.split(" ")[0])).toEqual(["ingesterVolumeSize", "compactorVolumeSize", "storageClass", "chartVersion", "chartVersion", "zoneAwareReplication"]);
     expect(storageClassCheck?.error_message).toMatch(/^storageClass resolves to none \(the cluster's default class\)/);
   });
 
   test("when the deployed claims name no class, then the storage class check passes; when they name one, it fails", () => {
     const condition = (storageClassCheck as { condition: string }).condition;
     expect(evaluate([condition, condition], null)).toEqual([true, true]);
-    expect(evaluate([condition], deployed({ size: "10Gi" }))).toEqual([true]);
-    expect(evaluate([condition], deployed())).toEqual([false]);
+    expect(evaluate([condition], deployed({ size: "10Gi" }, undefined, "6.29.0"))).toEqual([true]);
+    expect(evaluate([condition], deployed(undefined, undefined, "6.29.0"))).toEqual([false]);
   });
 });
 
@@ -244,5 +314,96 @@ describe("given the dashboard namespace check evaluated by terraform console", (
       const other = synthStack({ ...REFERENCE_PROPS, ...props }).json;
       expect([props, other.data.kubernetes_resources?.loki_dashboard_namespace]).toEqual([props, undefined]);
     }
+  });
+});
+
+describe("given the bundled MinIO check of a MinIO stack on chart 18.11.0, evaluated by terraform console", () => {
+  const MINIO = "data.kubernetes_resources.loki_bundled_minio.objects";
+  const minioStack = { clusterName: "loki-sandbox", storage: "minio" as const, chartVersion: "18.11.0" as const };
+  const { json } = synthStack(minioStack);
+  const preconditions = json.resource.helm_release.loki.lifecycle.precondition as { condition: string; error_message: string }[];
+  const precondition = preconditions.find((p) => p.condition.includes(MINIO));
+  const check = (objects: unknown) => evaluate([(precondition as { condition: string }).condition.split(MINIO).join(STATEFULSETS)], objects)[0];
+  /** The bundled MinIO StatefulSet as chart 6.29.0 ran it for release loki (the MinIO subchart's labels). */
+  const bundled = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "loki-minio", namespace: "loki", labels: { app: "minio", release: "loki" } }, spec: { replicas: 1 } };
+
+  test("then the plan looks up the bundled MinIO of this release by the MinIO subchart's labels, at its pinned address", () => {
+    expect(json.data.kubernetes_resources.loki_bundled_minio).toMatchObject({ api_version: "apps/v1", kind: "StatefulSet", namespace: "loki", label_selector: "app=minio,release=loki" });
+    expect(precondition?.error_message).toMatch(/^storage is "minio" on a chart that refuses its bundled MinIO, but the release loki still runs the bundled MinIO/);
+    expect(precondition?.error_message).toContain("minioTransition");
+    expect(precondition?.error_message).toContain("README.md#moving-off-the-bundled-minio");
+  });
+
+  test("when no bundled MinIO runs (a new try-out stack), then the check passes; when it runs, the plan fails before Helm removes it", () => {
+    expect(check(null)).toBe(true);
+    expect(check([])).toBe(true);
+    expect(check([bundled])).toBe(false);
+  });
+
+  test("given the transition off the bundled MinIO, in either phase, then nothing is looked up: the move is stated", () => {
+    for (const keepBundledMinio of [true, false]) {
+      const other = synthStack({ ...minioStack, minioTransition: { newStoreFrom: "2027-01-15", keepBundledMinio } }).json;
+      expect([keepBundledMinio, other.data.kubernetes_resources?.loki_bundled_minio]).toEqual([keepBundledMinio, undefined]);
+    }
+  });
+});
+
+describe("given the chart upgrade from 6.29.0 to 18.11.0, evaluated by terraform console", () => {
+  const claim = { size: "10Gi", storageClass: "loki-gp3" };
+  const zones6290 = [
+    ...statefulSetNames("loki").ingesterZones.map((n) => statefulSet(n, claim, "6.29.0")),
+    statefulSet("loki-compactor", claim, "6.29.0"),
+    statefulSet("loki-ruler", undefined, "6.29.0"),
+  ];
+  const zoned = { size: "production" as const, zoneAwareReplication: true };
+  const seed = deployed(undefined, undefined, "6.29.0");
+  const withoutRuler = seed.filter((s) => s.metadata.name !== "loki-ruler");
+  const withoutServices = servicesOf("6.29.0").filter((s) => !["loki-ruler", "loki-query-scheduler"].includes(s.metadata.name));
+  // One synth and one terraform console per stack, for every deployed state below.
+  const [onSeed, orphaned, bothDeleted, onCurrent, nothing] = failingEach({}, [
+    { objects: seed, services: servicesOf("6.29.0") },
+    { objects: withoutRuler, services: servicesOf("6.29.0") },
+    { objects: withoutRuler, services: withoutServices },
+    { objects: deployed(), services: servicesOf("18.11.0") },
+    { objects: null, services: null },
+  ]);
+  const [zonesOnSeed] = failingEach(zoned, [{ objects: zones6290, services: servicesOf("6.29.0") }]);
+  const [staysOnSeed, downgrade] = failingEach({ chartVersion: "6.29.0" }, [
+    { objects: seed, services: servicesOf("6.29.0") },
+    { objects: deployed(), services: servicesOf("18.11.0") },
+  ]);
+
+  test("when a release deployed with 6.29.0 meets chart 18.11.0, then the plan fails on chartVersion: the ruler's serviceName and two Services' cluster IPs", () => {
+    expect(onSeed).toEqual(["chartVersion", "chartVersion"]);
+  });
+
+  test("when only the StatefulSets were deleted with --cascade=orphan, then the Service check still fails; once the two Services are gone too, the plan passes", () => {
+    expect(orphaned).toEqual(["chartVersion"]);
+    expect(bothDeleted).toEqual([]);
+  });
+
+  test("when zone-aware ingesters deployed with 6.29.0 meet chart 18.11.0, then the zone StatefulSets are named in the message too", () => {
+    expect(zonesOnSeed).toEqual(["chartVersion", "chartVersion"]);
+    const { json } = synthStack({ ...REFERENCE_PROPS, ...zoned });
+    const message = preconditionsOf(json).find((p) => p.error_message.includes("serviceName"))?.error_message;
+    expect(message).toContain("kubectl -n loki delete statefulset loki-ingester-zone-a loki-ingester-zone-b loki-ingester-zone-c loki-ruler --cascade=orphan");
+    expect(message).toContain(CHART_UPGRADE_RUNBOOK);
+  });
+
+  test("when a release already runs 18.11.0 (or nothing yet), then the upgrade checks pass", () => {
+    expect(onCurrent).toEqual([]);
+    expect(nothing).toEqual([]);
+  });
+
+  test("when a stack stays on 6.29.0, then the same checks pass on the release it deployed, and would stop a downgrade from 18.11.0", () => {
+    expect(staysOnSeed).toEqual([]);
+    expect(downgrade).toEqual(["chartVersion", "chartVersion"]);
+  });
+
+  test("given the versions the stack knows, then what changes between them is the ruler's and the zone ingesters' serviceName and the ruler's and query-scheduler's headless Services", () => {
+    expect(immutablesChanging(LOKI_CHARTS["18.11.0"], "loki")).toEqual({
+      statefulSets: ["loki-ingester-zone-a", "loki-ingester-zone-b", "loki-ingester-zone-c", "loki-ruler"],
+      services: ["loki-query-scheduler", "loki-ruler"],
+    });
   });
 });

@@ -21,9 +21,9 @@ const releaseProps = (props: Partial<LokiReleaseProps> = {}): LokiReleaseProps =
 /** The values the release builds from its props. */
 const valuesOf = (props: Partial<LokiReleaseProps> = {}): LokiValues => buildLokiValues(resolveLokiReleaseProps(releaseProps(props)));
 
-/** The one helm_release of synthesized JSON, with its values parsed. */
+/** The one Loki helm_release of synthesized JSON, with its values parsed. */
 function releaseOf(json: Json): { release: Json; values: Json } {
-  const releases = Object.values<Json>(json.resource.helm_release);
+  const releases = Object.values<Json>(json.resource.helm_release).filter((r) => r.chart === "loki");
   expect(releases).toHaveLength(1);
   const [release] = releases;
   expect(release.values).toHaveLength(1);
@@ -50,8 +50,8 @@ describe("LokiRelease defaults", () => {
     expect(synthesized).toHaveResourceWithProperties(Release, {
       name: "loki",
       chart: "loki",
-      repository: "https://grafana.github.io/helm-charts",
-      version: "6.29.0",
+      repository: "https://grafana-community.github.io/helm-charts",
+      version: "18.11.0",
       namespace: "loki",
       create_namespace: true,
     });
@@ -78,8 +78,8 @@ describe("LokiRelease with other chart and Helm settings", () => {
       scope,
       "Loki",
       releaseProps({
-        chartRepository: "https://grafana-community.github.io/helm-charts",
-        chartVersion: "6.30.1",
+        chartRepository: "https://charts.example.com/mirror",
+        chartVersion: "6.29.0",
         helmTimeoutSeconds: 1800,
         helmMaxHistory: 3,
       }),
@@ -88,8 +88,8 @@ describe("LokiRelease with other chart and Helm settings", () => {
 
   test("given a chart source and Helm settings, then the release follows them", () => {
     expect(synthesized).toHaveResourceWithProperties(Release, {
-      repository: "https://grafana-community.github.io/helm-charts",
-      version: "6.30.1",
+      repository: "https://charts.example.com/mirror",
+      version: "6.29.0",
       timeout: 1800,
       max_history: 3,
     });
@@ -122,10 +122,10 @@ describe("LokiRelease values YAML", () => {
 
   test.each<[Partial<LokiReleaseProps>, RegExp]>([
     [{ replicationFactor: 3 }, /^replicationFactor must be at most replicas\.ingester \(1\)/],
-    [{ chartVersion: "^6.29.0" }, /^chartVersion must be an exact chart version/],
+    [{ chartVersion: "^6.29.0" as never }, /^chartVersion must be one of the chart versions the stack knows/],
     [{ tenant: "team.a" }, /^tenant must be a tenant of letters/],
     [{ storage: { ...S3, region: "tokyo" } }, /^region must be an AWS region code/],
-    [{ storage: { mode: "gcs" } as never }, /^storage must be "s3" or "minio" \(got "gcs"\)/],
+    [{ storage: { mode: "gcs" } as never }, /^storage must be "s3", "minio" or "minio-release" \(got "gcs"\)/],
   ])("fails on its own, before any resource exists, with %j", (props, message) => {
     expect(() => synthPart((scope) => new LokiRelease(scope, "Loki", releaseProps(props)))).toThrow(message);
   });
@@ -193,8 +193,8 @@ describe("LokiRelease in the reference stack (S3, IRSA)", () => {
     expect(values.loki.ingester.chunk_encoding).toBe("snappy");
     expect(values.chunksCache.allocatedMemory).toBe(512);
     expect(values.resultsCache.allocatedMemory).toBe(128);
-    expect(values.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
-    expect(values.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi", storageClass: "loki-gp3" }] });
+    expect(values.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size: "10Gi", storageClass: "loki-gp3" }] });
+    expect(values.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size: "10Gi", storageClass: "loki-gp3" }] });
   });
 
   test("given S3 with SSE-S3, then no sse values are set", () => {
@@ -249,13 +249,26 @@ describe("LokiRelease with Pod Identity", () => {
   });
 });
 
-describe("LokiRelease with MinIO", () => {
-  const { json, values } = synthLokiStack({ storage: "minio", kubeconfig: { path: "~/.kube/config" } });
+describe("LokiRelease with MinIO on chart 6.29.0 (the bundled MinIO)", () => {
+  const { json, values } = synthLokiStack({ storage: "minio", chartVersion: "6.29.0", kubeconfig: { path: "~/.kube/config" } });
 
   test("given MinIO, then the chart's MinIO is on and nothing AWS is set or created", () => {
     expect(values.minio).toMatchObject({ enabled: true });
     expect(values.loki.storage).toEqual({ type: "s3" });
     expect(values.serviceAccount.annotations).toEqual({});
+    expect(Object.keys(json.resource).filter((type) => type !== "helm_release" && !type.startsWith("kubernetes_"))).toEqual([]);
+    expect(Object.keys(json.data ?? {}).filter((type) => !type.startsWith("kubernetes_"))).toEqual([]);
+  });
+});
+
+describe("LokiRelease with MinIO on chart 18.11.0 (a MinIO release of its own)", () => {
+  const { json, values } = synthLokiStack({ storage: "minio", kubeconfig: { path: "~/.kube/config" } });
+
+  test("given MinIO, then the chart's MinIO is off, Loki stores in the MinIO release, and nothing AWS is set or created", () => {
+    expect(values.minio).toEqual({ enabled: false });
+    expect(values.loki.storage.s3.endpoint).toBe("loki-minio-store.loki.svc.cluster.local:9000");
+    expect(values.serviceAccount.annotations).toEqual({});
+    expect(Object.keys(json.resource.helm_release).sort()).toEqual(["loki", "loki_minio_store"]);
     expect(Object.keys(json.resource).filter((type) => type !== "helm_release" && !type.startsWith("kubernetes_"))).toEqual([]);
     expect(Object.keys(json.data ?? {}).filter((type) => !type.startsWith("kubernetes_"))).toEqual([]);
   });

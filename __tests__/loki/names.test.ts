@@ -1,8 +1,9 @@
-import { chartFullname, LOKI_GATEWAY_PORT, rulerRulesDirName } from "../../lib/loki/chart";
+import { chartFullname, LOKI_CHART_VERSIONS, LOKI_GATEWAY_PORT, rulerRulesDirName } from "../../lib/loki/chart";
+import { LOKI_CHART, LOKI_CHARTS } from "../../lib/loki/chart-versions";
 import { LokiReleaseNamesProps, resolveLokiNames } from "../../lib/loki/loki-props";
 import { resolveTenancy } from "../../lib/loki/tenancy";
 
-const names = (props: LokiReleaseNamesProps = {}) => resolveLokiNames(props);
+const names = (props: LokiReleaseNamesProps = {}, chart = LOKI_CHART) => resolveLokiNames(props, "", chart);
 
 describe("chartFullname", () => {
   test.each([
@@ -41,6 +42,17 @@ describe("deriveNames", () => {
     // The chart names its service account after the chart, not the release.
     expect(n.serviceAccountName).toBe("loki");
     expect(n.serviceAccountSubject).toBe("system:serviceaccount:observability:loki");
+  });
+
+  test.each(LOKI_CHART_VERSIONS)("given chart %s, then the names follow its own helpers and ports, the same in every version the stack knows", (version) => {
+    const chart = LOKI_CHARTS[version];
+    const n = names({ releaseName: "logs", namespace: "observability" }, chart);
+    expect(n.fullname).toBe(chart.fullname("logs"));
+    expect(n.pushUrl).toBe(`http://logs-loki-distributor.observability.svc.cluster.local:${chart.httpPort}${chart.pushPath}`);
+    expect(n.gatewayUrl).toBe(`http://logs-loki-gateway.observability.svc.cluster.local:${chart.gatewayPort}`);
+    // Set explicitly in every version: since chart 6.46.0 the chart's own default would be the fullname.
+    expect(n.serviceAccountName).toBe("loki");
+    expect(names({}, chart)).toEqual(names({}, LOKI_CHART));
   });
 
 });

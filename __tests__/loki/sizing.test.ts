@@ -237,6 +237,8 @@ describe("the stack with a declared volume", () => {
       add(released[cache].replicas as number, released.memcachedExporter.resources as never);
     }
     add(1, released.gateway.resources as never);
+    // Chart 18's access-log exporter beside nginx in the gateway pod.
+    add(1, (released.gateway.metrics as Record<string, unknown>).resources as never);
     expect(json.output.loki_requests.value).toMatchObject({ cpu_cores: Math.round(cpu * 100) / 100, memory_gib: Math.round(gib * 100) / 100 });
     expect(json.output.loki_requests.description).toMatch(/CPU .* memory/);
   });

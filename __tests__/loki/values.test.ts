@@ -5,7 +5,10 @@ import { LOKI_COMPONENTS, RULES_DIRECTORY, rulerRulesDirName, SCHEMA_START_DATE 
 import { LokiObjectStorage, LokiReleaseProps, resolveLokiReleaseProps } from "../../lib/loki/loki-props";
 import { COMPONENT_RESOURCES, defaultLimits, limitsConfig } from "../../lib/loki/sizing";
 import { checkTenant } from "../../lib/loki/tenancy";
-import { buildLokiValues, SUPPORT_RESOURCES } from "../../lib/loki/values";
+import type { Chart18110Values } from "../../lib/loki/charts/values-18.11.0";
+import type { Chart6290Values } from "../../lib/loki/charts/values-6.29.0";
+import type { StorageSafetyValues } from "../../lib/loki/storage-safety";
+import { buildLokiValues, SharedLokiValues, SUPPORT_RESOURCES } from "../../lib/loki/values";
 import { checkValuesOverrides, PROTECTED_VALUES } from "../../lib/loki/values-overrides";
 
 const ROLE_ARN = "arn:aws:iam::111122223333:role/loki-prod-eks-1";
@@ -19,6 +22,12 @@ const BUCKETS: LokiObjectStorage = { ...S3, chunksBucketName: "prod-chunks", rul
 function values(props: Partial<LokiReleaseProps> = {}) {
   return buildLokiValues(resolveLokiReleaseProps({ storage: S3, ...props }));
 }
+/** Values of chart 6.29.0, with its own keys typed. */
+const values6290 = (props: Partial<LokiReleaseProps> = {}) =>
+  values({ ...props, chartVersion: "6.29.0" }) as SharedLokiValues & Chart6290Values & StorageSafetyValues;
+/** Values of chart 18.11.0, with its own keys typed. */
+const values18110 = (props: Partial<LokiReleaseProps> = {}) =>
+  values({ ...props, chartVersion: "18.11.0" }) as SharedLokiValues & Chart18110Values & StorageSafetyValues;
 
 describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", () => {
   const v = values({ ruleGroups: EXAMPLE_RULE_GROUPS, storage: BUCKETS, serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
@@ -67,13 +76,18 @@ describe("buildLokiValues with the reference setup (S3, IRSA, reference size)", 
     expect(v.serviceAccount.automountServiceAccountToken).toBe(false);
   });
 
-  test("given auth off, then the canary names no tenant", () => {
-    expect(v.lokiCanary.extraArgs).toEqual([]);
+  test("given auth off, then the canary names no tenant, in either chart version", () => {
+    expect(values6290().lokiCanary.extraArgs).toEqual([]);
+    expect(values18110().lokiCanary).not.toHaveProperty("tenant");
   });
 
-  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class", () => {
-    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
-    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+  test("given defaults, then the ingesters' WAL and the compactor sit on persistent volumes of the default class, written as each chart version needs", () => {
+    // Chart 18 writes a claim's accessModes as they are (none would be a claim template without them); 6.29.0 fills them in.
+    const rwo = { name: "data", accessModes: ["ReadWriteOnce"], size: "10Gi" };
+    expect(v.ingester.persistence).toEqual({ enabled: true, claims: [rwo] });
+    expect(v.compactor.persistence).toEqual({ enabled: true, claims: [rwo] });
+    expect(values6290().ingester.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
+    expect(values6290().compactor.persistence).toEqual({ enabled: true, claims: [{ name: "data", size: "10Gi" }] });
   });
 
   test("given S3, then Loki stores in the given buckets with a region and no endpoint, keys or path style", () => {
@@ -154,8 +168,8 @@ describe("buildLokiValues variations", () => {
     const v = values({ chunksCacheMemoryMb: 1024, resultsCacheMemoryMb: 256, storageClass: "gp3", ingesterVolumeSize: "50Gi", compactorVolumeSize: "20Gi" });
     expect(v.chunksCache.allocatedMemory).toBe(1024);
     expect(v.resultsCache.allocatedMemory).toBe(256);
-    expect(v.ingester.persistence.claims).toEqual([{ name: "data", size: "50Gi", storageClass: "gp3" }]);
-    expect(v.compactor.persistence.claims).toEqual([{ name: "data", size: "20Gi", storageClass: "gp3" }]);
+    expect(v.ingester.persistence.claims).toEqual([{ name: "data", accessModes: ["ReadWriteOnce"], size: "50Gi", storageClass: "gp3" }]);
+    expect(v.compactor.persistence.claims).toEqual([{ name: "data", accessModes: ["ReadWriteOnce"], size: "20Gi", storageClass: "gp3" }]);
   });
 
   test("given a KMS key on the buckets, then Loki writes with SSE-KMS and that key", () => {
@@ -180,16 +194,16 @@ describe("buildLokiValues variations", () => {
     expect(values({ storage: { ...S3, rulerBucketName: S3.chunksBucketName } }).loki.storage.bucketNames).toEqual({ chunks: "prod-eks-loki-chunks", ruler: "prod-eks-loki-chunks" });
   });
 
-  test("given MinIO, then the chart's MinIO is on and nothing AWS is set", () => {
-    const v = values({ storage: { mode: "minio" } });
+  test("given MinIO on chart 6.29.0, then the chart's MinIO is on and nothing AWS is set", () => {
+    const v = values6290({ storage: { mode: "minio" } });
     expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio });
     expect(v.loki.storage).toEqual({ type: "s3" });
     expect(v.serviceAccount.annotations).toEqual({});
     expect(JSON.stringify(v)).not.toMatch(/amazonaws|arn:aws|ap-northeast-1/);
   });
 
-  test("given MinIO and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
-    const v = values({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
+  test("given MinIO on chart 6.29.0 and a storage class (the one the stack creates), then MinIO's volume names it like every other claim", () => {
+    const v = values6290({ storage: { mode: "minio" }, storageClass: "loki-gp3" });
     expect(v.minio).toEqual({ enabled: true, resources: SUPPORT_RESOURCES.minio, persistence: { storageClass: "loki-gp3" } });
     expect([...v.ingester.persistence.claims, ...v.compactor.persistence.claims].map((c) => c.storageClass)).toEqual(["loki-gp3", "loki-gp3"]);
   });
@@ -203,8 +217,10 @@ describe("buildLokiValues variations", () => {
     expect(v.loki.auth_enabled).toBe(true);
     expect(Object.keys(v.ruler.directories)).toEqual(["team-a"]);
     expect(Object.keys(v.ruler.directories["team-a"])).toEqual(["argocd.yaml"]);
-    // The canary pushes through the gateway, which needs the tenant once auth is on.
-    expect(v.lokiCanary.extraArgs).toEqual(["-tenant-id=team-a"]);
+    // The canary pushes through the gateway, which needs the tenant once auth is on: a flag of its own in 6.29.0,
+    // lokiCanary.tenant (its -user and -tenant-id) from chart 9.0.
+    expect(values6290({ tenant: "team-a" }).lokiCanary.extraArgs).toEqual(["-tenant-id=team-a"]);
+    expect(values18110({ tenant: "team-a" }).lokiCanary.tenant).toEqual({ name: "team-a" });
   });
 
   test("given no rule groups, then the tenant's directory still exists, empty", () => {
@@ -225,10 +241,33 @@ describe("buildLokiValues variations", () => {
     const v = values({
       valuesOverrides: { gateway: { replicas: 2 }, loki: { limits_config: { reject_old_samples_max_age: "72h" } }, querier: { resources: { limits: { memory: "4Gi" } } } },
     }) as unknown as Record<string, Record<string, unknown>>;
-    expect(v.gateway).toEqual({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
+    expect(v.gateway).toMatchObject({ replicas: 2, resources: SUPPORT_RESOURCES.gateway });
     expect(v.loki.limits_config).toMatchObject({ retention_period: "744h", allow_structured_metadata: true, ingestion_rate_mb: 4, reject_old_samples_max_age: "72h" });
     expect(v.querier.resources).toEqual({ requests: COMPONENT_RESOURCES.querier.requests, limits: { cpu: "2", memory: "4Gi" } });
     expect(v.loki.auth_enabled).toBe(false);
+  });
+});
+
+describe("buildLokiValues of chart 18.11.0's own keys", () => {
+  const v = values18110({ serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": ROLE_ARN } });
+
+  test("given the role annotation, then only Loki's account carries it: the gateway's and memcached's own accounts (chart 18) get none and no API token", () => {
+    expect(v.serviceAccount.annotations).toEqual({ "eks.amazonaws.com/role-arn": ROLE_ARN });
+    for (const account of [v.gateway.serviceAccount, v.memcached.serviceAccount]) {
+      expect(account).toEqual({ create: true, annotations: {}, automountServiceAccountToken: false });
+    }
+  });
+
+  test("given chart 18's pod template, then Loki's pods are told not to mount an API token (the chart's default mounts one)", () => {
+    expect(v.defaults).toEqual({ automountServiceAccountToken: false });
+  });
+
+  test("given chart 18's gateway exporter, then it is bounded like every other container", () => {
+    expect(v.gateway.metrics.resources).toEqual(SUPPORT_RESOURCES.gatewayExporter);
+  });
+
+  test("given S3 storage, then no bundled-MinIO override is set", () => {
+    expect(v).not.toHaveProperty("ignoreMinioDeprecation");
   });
 });
 

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { LokiStack, LokiStackProps } from "../../lib";
-import { FLUENT_BIT_METRICS_PATH } from "../../lib/fluent-bit/config";
 import { FLUENT_BIT_DASHBOARD_FILE } from "../../lib/monitoring/monitoring";
 import { findPromQLSyntaxError, PrometheusRuleGroup } from "../../lib/monitoring/promql";
 import { Json } from "../support/json";
@@ -14,7 +13,8 @@ const KPS: LokiStackProps = { ...BASE, monitoring: { stack: { kind: "kube-promet
 const OPERATOR_KINDS = ["ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig"];
 
 const synth = (props: LokiStackProps): { json: Synthesized; stack: LokiStack } => synthStack(props);
-const values = (json: Json): Json => parse((Object.values(json.resource.helm_release) as Json[])[0].values[0]);
+/** The Loki chart's values (a MinIO stack on chart 18.11.0 has a MinIO release too). */
+const values = (json: Json): Json => parse(json.resource.helm_release.loki.values[0]);
 const manifests = (json: Synthesized): Json[] => (Object.values(json.resource.kubernetes_manifest ?? {}) as Json[]).map((m) => manifestObject(m));
 const manifestOf = (json: Synthesized, kind: string): Json => {
   const found = manifests(json).filter((m) => m.kind === kind);
@@ -59,9 +59,9 @@ describe("monitoring with kube-prometheus-stack, release kps in monitoring", () 
     expect(v.loki.rulerConfig.alertmanager_url).toBe("http://kps-kube-prometheus-stack-alertmanager.monitoring.svc.cluster.local:9093");
   });
 
-  test("given the chart's ServiceMonitor, then it is on, carries release: kps, and creates no Grafana Agent MetricsInstance", () => {
-    expect(v.monitoring.serviceMonitor).toEqual({ enabled: true, labels: { release: "kps" }, interval: "15s", metricsInstance: { enabled: false } });
-    expect(v.monitoring.selfMonitoring.enabled).toBe(false);
+  test("given the chart's ServiceMonitor, then it is on, carries release: kps, and no key 18.0 removed is set", () => {
+    expect(v.monitoring.serviceMonitor).toEqual({ enabled: true, labels: { release: "kps" }, interval: "15s" });
+    expect(v.monitoring).not.toHaveProperty("selfMonitoring");
   });
 
   test("given the chart's ServiceMonitor, then its selector (the chart's selector labels) still matches Loki's Services: nothing renames them", () => {
@@ -71,17 +71,11 @@ describe("monitoring with kube-prometheus-stack, release kps in monitoring", () 
     expect(stack.names.releaseName).toBe("loki");
   });
 
-  test("given the chart's rules and dashboards, then the rules carry release: kps and the dashboards go to Grafana's namespace with the sidecar label", () => {
-    expect(v.monitoring.rules).toEqual({ enabled: true, alerting: true, labels: { release: "kps" } });
-    expect(v.monitoring.dashboards).toEqual({ enabled: true, namespace: "monitoring", labels: { grafana_dashboard: "1" } });
-  });
-
-  test("given every monitoring value, then its key exists in chart 6.29.0", () => {
-    const paths = [...leafPaths(v.monitoring, ["monitoring"]), "gateway.enabled"];
-    for (const path of paths) {
-      const known = path.split(".").some((_, i, parts) => CHART_KEYS.has(parts.slice(0, i + 1).join(".")));
-      expect([path, known]).toEqual([path, true]);
-    }
+  test("given the chart's recording rules, alerts and dashboards, then the rules and alerts carry release: kps and everything goes to Grafana's namespace with the sidecar label", () => {
+    expect(v.monitoring.rules).toEqual({ enabled: true, labels: { release: "kps" } });
+    expect(v.monitoring.alerts).toEqual({ enabled: true, labels: { release: "kps" } });
+    expect(v.monitoring.namespace).toBe("monitoring");
+    expect(v.monitoring.dashboards).toEqual({ enabled: true, labels: { grafana_dashboard: "1" } });
   });
 
   test("given the Fluent Bit PodMonitor, then it carries release: kps and selects exactly the labels the DaemonSet's pods carry", () => {
@@ -101,7 +95,7 @@ describe("monitoring with kube-prometheus-stack, release kps in monitoring", () 
     const [endpoint] = manifestOf(json, "PodMonitor").spec.podMetricsEndpoints;
     const ports = daemonSet.spec.template.spec.container[0].port;
     expect(ports.map((p: Json) => p.name)).toContain(endpoint.port);
-    expect(endpoint.path).toBe(FLUENT_BIT_METRICS_PATH);
+    expect(endpoint.path).toBe(stack.settings.fluentBit!.agent.metricsPath);
     expect(endpoint.path).toBe("/api/v2/metrics/prometheus");
     expect(endpoint.relabelings).toContainEqual({ action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" });
   });
@@ -156,18 +150,37 @@ describe("monitoring with the reference stack (the default)", () => {
     expect(json.resource.kubernetes_manifest).toBeUndefined();
     expect(v.monitoring.serviceMonitor.enabled).toBe(false);
     expect(v.monitoring.rules.enabled).toBe(false);
-    expect(v.monitoring.serviceMonitor.metricsInstance.enabled).toBe(false);
-    expect(v.monitoring.selfMonitoring.enabled).toBe(false);
+    expect(v.monitoring.alerts.enabled).toBe(false);
   });
 
   test("given the standalone chart, then Fluent Bit stays discoverable by its Service's prometheus.io annotations", () => {
     const service = (Object.values(json.resource.kubernetes_service_v1) as Json[])[0];
-    expect(service.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/path": FLUENT_BIT_METRICS_PATH });
+    expect(service.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/path": "/api/v2/metrics/prometheus" });
   });
 
   test("given defaults, then the dashboards still go to Grafana's sidecar in monitoring", () => {
-    expect(v.monitoring.dashboards).toEqual({ enabled: true, namespace: "monitoring", labels: { grafana_dashboard: "1" } });
+    expect(v.monitoring.namespace).toBe("monitoring");
+    expect(v.monitoring.dashboards).toEqual({ enabled: true, labels: { grafana_dashboard: "1" } });
     expect(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.metadata.namespace).toBe("monitoring");
+  });
+});
+
+describe("monitoring with kube-prometheus-stack on chart 6.29.0", () => {
+  const v = values(synth({ ...KPS, chartVersion: "6.29.0" }).json);
+
+  test("given chart 6.29.0, then its own monitoring section: alerts as a switch of the rules, dashboards with their own namespace, no Grafana Agent objects", () => {
+    expect(v.monitoring.serviceMonitor).toEqual({ enabled: true, labels: { release: "kps" }, interval: "15s", metricsInstance: { enabled: false } });
+    expect(v.monitoring.rules).toEqual({ enabled: true, alerting: true, labels: { release: "kps" } });
+    expect(v.monitoring.dashboards).toEqual({ enabled: true, namespace: "monitoring", labels: { grafana_dashboard: "1" } });
+    expect(v.monitoring.selfMonitoring.enabled).toBe(false);
+  });
+
+  test("given every monitoring value, then its key exists in chart 6.29.0", () => {
+    const paths = [...leafPaths(v.monitoring, ["monitoring"]), "gateway.enabled"];
+    for (const path of paths) {
+      const known = path.split(".").some((_, i, parts) => CHART_KEYS.has(parts.slice(0, i + 1).join(".")));
+      expect([path, known]).toEqual([path, true]);
+    }
   });
 });
 
@@ -179,7 +192,7 @@ describe("monitoring switched off or partial", () => {
     expect(JSON.stringify(json.resource)).not.toMatch(new RegExp(`"kind":"(${OPERATOR_KINDS.join("|")})"`));
     expect(v.monitoring.serviceMonitor.enabled).toBe(false);
     expect(v.monitoring.rules.enabled).toBe(false);
-    expect(v.monitoring.rules.alerting).toBe(false);
+    expect(v.monitoring.alerts.enabled).toBe(false);
   });
 
   test("given dashboards false, then no dashboard ConfigMap and the chart's dashboards are off", () => {

@@ -9,6 +9,11 @@ import {
   promqlMetricNames,
 } from "../../lib/monitoring/promql";
 import { parseDuration } from "../../lib/core/validation";
+import { LOKI_CHART_VERSIONS } from "../../lib/loki/chart";
+import { LOKI_CHARTS } from "../../lib/loki/chart-versions";
+import { FLUENT_BIT_DASHBOARD_FILE } from "../../lib/monitoring/monitoring";
+import { Json } from "../support/json";
+import { manifestObject, synthStack } from "../support/synth";
 import { Exporter, exportedMetrics } from "./exported-metrics";
 
 const groups = platformRuleGroups({ lokiNamespace: "loki", fluentBitNamespace: "fluent-bit" });
@@ -32,16 +37,6 @@ function exporterOf(metric: string): Exporter {
 describe("the platform's Prometheus rules", () => {
   test("given every rule, then its expression parses with Prometheus' own grammar", () => {
     for (const rule of rules) expect([rule.expr, findPromQLSyntaxError(rule.expr)]).toEqual([rule.expr, undefined]);
-  });
-
-  test("given every metric an expression reads, then the program it watches really exports it, or a platform rule records it", () => {
-    const exported = { loki: exportedMetrics("loki"), canary: exportedMetrics("canary"), "fluent-bit": exportedMetrics("fluent-bit") };
-    const read = rules.flatMap((rule) => promqlMetricNames(rule.expr));
-    expect(read.length).toBeGreaterThan(10);
-    for (const metric of read) {
-      if (recorded.has(metric)) continue;
-      expect([metric, exported[exporterOf(metric)].has(metric)]).toEqual([metric, true]);
-    }
   });
 
   test("given every recorded series, then a rule reads it (no recording rule is dead weight)", () => {
@@ -122,12 +117,10 @@ describe("the Fluent Bit dashboard", () => {
   const dashboard = fluentBitDashboard("fluent-bit");
   const exprs = dashboardExpressions(dashboard);
 
-  test("given every panel query, then it parses and reads only metrics Fluent Bit 4.0.1 exports at /api/v2/metrics/prometheus", () => {
-    const exported = exportedMetrics("fluent-bit");
+  test("given every panel query, then it parses and reads only the agents' namespace", () => {
     expect(exprs.length).toBeGreaterThanOrEqual(6);
     for (const expr of exprs) {
       expect([expr, findPromQLSyntaxError(expr)]).toEqual([expr, undefined]);
-      for (const metric of promqlMetricNames(expr)) expect([metric, exported.has(metric)]).toEqual([metric, true]);
       expect(expr).toContain("namespace='fluent-bit'");
     }
   });
@@ -135,5 +128,41 @@ describe("the Fluent Bit dashboard", () => {
   test("given the dashboard JSON, then nothing in it reads as a Terraform template", () => {
     expect(JSON.stringify(dashboard)).not.toMatch(/\$\{|%\{/);
     expect(dashboard.templating.list[0]).toMatchObject({ name: "datasource", type: "datasource", query: "prometheus" });
+  });
+});
+
+describe.each(LOKI_CHART_VERSIONS)("the platform's rules and Fluent Bit dashboard of a stack on chart %s", (version) => {
+  const { lokiVersion, fluentBitVersion } = LOKI_CHARTS[version];
+  const { json } = synthStack({
+    clusterName: "prod-eks",
+    storage: "minio",
+    kubeconfig: { path: "~/.kube/config" },
+    chartVersion: version,
+    monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } },
+  });
+  const stackRules = (manifestObject(json.resource.kubernetes_manifest.loki_platform_rules).spec.groups as Json[]).flatMap((g) => g.rules as Json[]);
+  const stackRecorded = new Set(stackRules.filter((r) => r.record).map((r) => String(r.record)));
+  const panels = JSON.parse(json.resource.kubernetes_config_map_v1.fluent_bit_dashboard.data[FLUENT_BIT_DASHBOARD_FILE]).panels as Json[];
+  const exported = (exporter: Exporter) => exportedMetrics(exporter, version);
+
+  test(`given every metric a rule reads, then Loki ${lokiVersion}, its canary or Fluent Bit ${fluentBitVersion} really exports it, or a platform rule records it`, () => {
+    const read = stackRules.flatMap((rule) => promqlMetricNames(String(rule.expr)));
+    expect(read.length).toBeGreaterThan(10);
+    for (const metric of read) {
+      if (stackRecorded.has(metric)) continue;
+      expect([metric, exported(exporterOf(metric)).has(metric)]).toEqual([metric, true]);
+    }
+  });
+
+  test(`given every panel of the Fluent Bit dashboard, then it reads only metrics Fluent Bit ${fluentBitVersion} exports at /api/v2/metrics/prometheus`, () => {
+    const read = panels.flatMap((panel) => (panel.targets as Json[]).flatMap((t) => promqlMetricNames(String(t.expr))));
+    expect(read.length).toBeGreaterThanOrEqual(6);
+    for (const metric of read) expect([metric, exported("fluent-bit").has(metric)]).toEqual([metric, true]);
+  });
+
+  test(`given the buffer metrics the rules and panels read, then Fluent Bit ${fluentBitVersion} exports them at /api/v2 and not at /api/v1: the PodMonitor's path`, () => {
+    for (const metric of ["fluentbit_output_chunk_available_capacity_percent", "fluentbit_storage_fs_chunks_up"]) {
+      expect([metric, exported("fluent-bit").has(metric), exported("fluent-bit-v1").has(metric)]).toEqual([metric, true, false]);
+    }
   });
 });

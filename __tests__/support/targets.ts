@@ -4,10 +4,11 @@
  */
 import type { LokiPushTarget } from "../../lib/fluent-bit/props";
 import type { LokiQueryTarget } from "../../lib/grafana/loki-datasource";
+import { LOKI_CHART } from "../../lib/loki/chart-versions";
 import { deriveNames, Names } from "../../lib/loki/names";
 
-/** The names of a release in a namespace, with the chart's default service account. */
-export const releaseNames = (releaseName = "loki", namespace = "loki"): Names => deriveNames({ namespace, releaseName, serviceAccountName: "loki" });
+/** The names of a release in a namespace, by the default chart version's rules, with the stack's default service account. */
+export const releaseNames = (releaseName = "loki", namespace = "loki"): Names => deriveNames({ namespace, releaseName, serviceAccountName: "loki" }, LOKI_CHART);
 
 /** Where the agents push for a release; with a tenant when auth is on. */
 export function pushTarget(releaseName = "loki", namespace = "loki", tenant?: string): LokiPushTarget {

@@ -27,4 +27,7 @@ export const VARIANTS: readonly (readonly [string, string, LokiStackProps])[] = 
     { ...S3_REFERENCE, backend: { bucket: "acme-terraform-state-apne1" }, kubeconfig: { path: "~/.kube/config", context: "reference" } },
   ],
   ["loki-minio with a tenant", "loki-minio", { ...ENVIRONMENTS["loki-minio"], tenant: "team-a" }],
+  // The seed's chart version, still selectable: its stacks are checked like the default's.
+  ["loki-s3 on chart 6.29.0", "loki-s3", { ...S3_REFERENCE, chartVersion: "6.29.0" }],
+  ["loki-minio on chart 6.29.0 (the bundled MinIO)", "loki-minio", { ...ENVIRONMENTS["loki-minio"], chartVersion: "6.29.0" }],
 ];

@@ -20,17 +20,6 @@ export const FLUENT_BIT_FLUSH_SECONDS = 1;
  * Whatever is still unsent stays in the filesystem buffer and goes out after the restart.
  */
 export const FLUENT_BIT_GRACE_SECONDS = 30;
-/** Liveness: the HTTP server answers, whatever Loki does, so an outage never restarts the agents. */
-export const FLUENT_BIT_LIVENESS_PATH = "/";
-/**
- * Readiness: the health check, failing when outputs keep erroring.
- * Fluent Bit 4.0 serves it at `/api/v1/health`; `/api/v2/health` only exists in later releases
- * and answers 404 on 4.0, which would keep every pod unready and stall the rollout.
- * @see https://docs.fluentbit.io/manual/4.0/administration/monitoring#health-check-for-fluent-bit
- */
-export const FLUENT_BIT_READINESS_PATH = "/api/v1/health";
-/** Prometheus metrics endpoint. @see https://docs.fluentbit.io/manual/4.0/administration/monitoring */
-export const FLUENT_BIT_METRICS_PATH = "/api/v2/metrics/prometheus";
 /** Value of the `job` stream label on every line the agent ships. */
 export const FLUENT_BIT_JOB = "fluent-bit";
 

@@ -13,9 +13,6 @@ import {
   FLUENT_BIT_CONFIG_FILE,
   FLUENT_BIT_GRACE_SECONDS,
   FLUENT_BIT_HTTP_PORT,
-  FLUENT_BIT_LIVENESS_PATH,
-  FLUENT_BIT_METRICS_PATH,
-  FLUENT_BIT_READINESS_PATH,
   FluentBitConfig,
   renderFluentBitConfig,
 } from "./config";
@@ -69,7 +66,8 @@ export class FluentBit extends Construct {
     this.configChecksum = configChecksum(this.configYaml);
     this.namespace = settings.namespace;
     this.serviceAccountName = NAME;
-    this.metricsUrl = `http://${NAME}.${settings.namespace}.svc.cluster.local:${FLUENT_BIT_HTTP_PORT}${FLUENT_BIT_METRICS_PATH}`;
+    const { agent } = settings;
+    this.metricsUrl = `http://${NAME}.${settings.namespace}.svc.cluster.local:${FLUENT_BIT_HTTP_PORT}${agent.metricsPath}`;
 
     const selector = { ...FLUENT_BIT_SELECTOR_LABELS };
     const labels = { ...selector, "app.kubernetes.io/part-of": "loki", "app.kubernetes.io/managed-by": "cdktf" };
@@ -140,13 +138,13 @@ export class FluentBit extends Construct {
                 args: [`--config=${FLUENT_BIT_CONFIG_DIR}/${FLUENT_BIT_CONFIG_FILE}`],
                 port: [{ name: FLUENT_BIT_PORT_NAME, containerPort: FLUENT_BIT_HTTP_PORT, protocol: "TCP" }],
                 livenessProbe: {
-                  httpGet: { path: FLUENT_BIT_LIVENESS_PATH, port: String(FLUENT_BIT_HTTP_PORT) },
+                  httpGet: { path: agent.livenessPath, port: String(FLUENT_BIT_HTTP_PORT) },
                   initialDelaySeconds: 10,
                   periodSeconds: 10,
                   failureThreshold: 3,
                 },
                 readinessProbe: {
-                  httpGet: { path: FLUENT_BIT_READINESS_PATH, port: String(FLUENT_BIT_HTTP_PORT) },
+                  httpGet: { path: agent.readinessPath, port: String(FLUENT_BIT_HTTP_PORT) },
                   periodSeconds: 10,
                   failureThreshold: 3,
                 },
@@ -195,7 +193,7 @@ export class FluentBit extends Construct {
         annotations: {
           "prometheus.io/scrape": "true",
           "prometheus.io/port": String(FLUENT_BIT_HTTP_PORT),
-          "prometheus.io/path": FLUENT_BIT_METRICS_PATH,
+          "prometheus.io/path": agent.metricsPath,
         },
       },
       spec: {

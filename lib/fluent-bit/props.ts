@@ -1,7 +1,9 @@
 import { check, checkDnsLabel, checkDnsSubdomain, checkInteger, checkPinnedImage, checkQuantity } from "../core/validation";
+import type { FluentBitAgentFacts, FluentBitVersion } from "./agent";
+import { DEFAULT_FLUENT_BIT_VERSION, FLUENT_BIT_AGENTS, fluentBitAgent } from "./agent-versions";
 
-/** Fluent Bit image deployed by default. */
-export const DEFAULT_FLUENT_BIT_IMAGE = "cr.fluentbit.io/fluent/fluent-bit:4.0.1";
+/** Fluent Bit image deployed by default: the default version's official image. */
+export const DEFAULT_FLUENT_BIT_IMAGE = FLUENT_BIT_AGENTS[DEFAULT_FLUENT_BIT_VERSION].image;
 
 /** Requests and limits of the Fluent Bit container, as Kubernetes quantities. */
 export interface FluentBitResources {
@@ -31,7 +33,7 @@ export interface LokiPushTarget {
 export interface FluentBitOptions {
   /** Namespace of the agent. @default "fluent-bit" */
   readonly namespace?: string;
-  /** Agent image, pinned. @default DEFAULT_FLUENT_BIT_IMAGE */
+  /** Agent image, pinned, of the agent's version (a mirror of it, for one). @default the version's official image */
   readonly image?: string;
   /** Host directory for the offsets DB and the filesystem buffer. @default "/var/fluent-bit/state" */
   readonly hostStateDir?: string;
@@ -51,12 +53,17 @@ export interface FluentBitOptions {
 export interface FluentBitProps extends FluentBitOptions {
   /** Where to push: the Loki distributor and, with auth, the tenant. */
   readonly loki: LokiPushTarget;
+  /** The Fluent Bit version: its image, probes and metrics path. The stack passes the one that goes with the Loki chart. @default DEFAULT_FLUENT_BIT_VERSION */
+  readonly version?: FluentBitVersion;
 }
 
 /** The agent's props with every default applied, validated. */
 export type ResolvedFluentBitProps = Required<Omit<FluentBitOptions, "resources">> & {
   readonly resources: Required<FluentBitResources>;
   readonly loki: LokiPushTarget;
+  readonly version: FluentBitVersion;
+  /** The facts of the agent's version. */
+  readonly agent: FluentBitAgentFacts;
 };
 
 /**
@@ -64,9 +71,12 @@ export type ResolvedFluentBitProps = Required<Omit<FluentBitOptions, "resources"
  * @param prefix prepended to setting names in messages, such as "fluentBit."
  */
 export function resolveFluentBitProps(props: FluentBitProps, prefix = ""): ResolvedFluentBitProps {
+  const agent = fluentBitAgent(props.version, `${prefix}version`);
   const fluentBit: ResolvedFluentBitProps = {
+    version: agent.version,
+    agent,
     namespace: props.namespace ?? "fluent-bit",
-    image: props.image ?? DEFAULT_FLUENT_BIT_IMAGE,
+    image: props.image ?? agent.image,
     hostStateDir: props.hostStateDir ?? "/var/fluent-bit/state",
     bufferLimit: props.bufferLimit ?? "2G",
     extraFilters: props.extraFilters ?? [],

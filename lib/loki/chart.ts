@@ -1,33 +1,91 @@
 /**
- * Every fact of the pinned Loki chart, `grafana/loki` 6.29.0 (Loki 3.4.2), in one place.
- * Names, ports, paths and helpers that the chart's templates decide live here and nowhere else,
- * so that a second chart version is a second module behind the same interface.
- * @see https://github.com/grafana/loki/tree/helm-loki-6.29.0/production/helm/loki
+ * The one interface behind which every version of the Loki chart the stack knows keeps its facts: names, ports,
+ * paths, naming helpers, schema periods, the Loki and Fluent Bit versions that go with it, and the chart values that
+ * differ between versions. Each version is one module in lib/loki/charts/ (chart-<version>.ts, with its values in
+ * values-<version>.ts); lib/loki/chart-versions.ts lists them. No part branches on a version string: it reads facts.
+ * This file also holds what every version shares (the constants both charts agree on), and imports no version module.
  */
+import type { ResolvedLokiMonitoring } from "./monitoring-values";
 
 /** One entry of `loki.schemaConfig.configs`. @see https://grafana.com/docs/loki/latest/configure/#period_config */
 export interface SchemaPeriod {
   /** First day (UTC, `YYYY-MM-DD`) the entry applies to. */
   readonly from: string;
   readonly store: "tsdb";
-  readonly object_store: "s3";
+  /** `s3`: the common storage config (the buckets, or the chart's bundled MinIO); else a named store. */
+  readonly object_store: string;
   readonly schema: "v13";
   readonly index: { readonly prefix: string; readonly period: "24h" };
 }
 
+/** A version of the Loki chart the stack knows: each has been rendered by the real chart and run by its Loki. */
+export type LokiChartVersion = "18.11.0" | "6.29.0";
+/** Every chart version the stack knows, newest first. */
+export const LOKI_CHART_VERSIONS: readonly LokiChartVersion[] = ["18.11.0", "6.29.0"];
+/** Loki chart version deployed by default. */
+export const DEFAULT_CHART_VERSION: LokiChartVersion = "18.11.0";
+
 /** A Loki version a chart the stack knows runs (the chart's appVersion). */
 export type LokiVersion = "3.4.2" | "3.7.6";
+/** The Fluent Bit version the stack deploys beside a chart version (the agents are not part of the chart). */
+export type AgentVersion = "4.0.1" | "5.1.1";
+
+/** What the bundled MinIO subchart (`minio.enabled`) is to a chart version. */
+export type BundledMinio =
+  /** A supported store for trying Loki out. */
+  | "supported"
+  /** Refused by the chart unless `ignoreMinioDeprecation`, which it documents for moving data off it only. */
+  | "transition-only";
+
+/** Where the release's object store is, as the version modules need to know it. */
+export type ChartObjectStoreKind = "s3" | "bundled-minio" | "minio-release";
+
+/** An environment variable of Loki's pods, in the Kubernetes form. */
+export interface ChartEnvVar {
+  readonly name: string;
+  readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
+}
+
+/** What a version module's values are decided from: plain data, taken from the release's resolved props. */
+export interface ChartValuesInput {
+  /** Whether Loki requires the X-Scope-OrgID header. */
+  readonly authEnabled: boolean;
+  /** The tenant that receives logs ("fake" with auth off). */
+  readonly tenant: string;
+  /** The release's namespace. */
+  readonly namespace: string;
+  /** Where the object store is. */
+  readonly objectStore: ChartObjectStoreKind;
+  /** Environment variables every Loki component needs, such as the object store's keys from a Secret. */
+  readonly extraEnv: readonly ChartEnvVar[];
+  /** The chart's ServiceMonitor, rules and dashboards, as the monitoring stack wants them. */
+  readonly monitoring: ResolvedLokiMonitoring;
+}
+
+/**
+ * What Kubernetes cannot change in place on the objects a chart version renders for the release, by object name: a
+ * StatefulSet's `serviceName` (an update is refused) and whether a Service is headless (the API server keeps the old
+ * cluster IP, or refuses `None` on a Service that has one). The plan-time guard compares them with what is deployed.
+ */
+export interface ChartImmutables {
+  /** The `serviceName` of each StatefulSet the chart may render for the release. */
+  readonly statefulSetServiceNames: Readonly<Record<string, string>>;
+  /** Whether each Service the chart may render for the release is headless (`clusterIP: None`). */
+  readonly headlessServices: Readonly<Record<string, boolean>>;
+}
 
 /** The facts of one version of the Loki chart that the stack depends on. */
 export interface LokiChartFacts {
-  /** Chart name, which `loki.fullname` and the chart's default service account are built from. */
+  /** Chart name, which `loki.fullname` is built from. */
   readonly name: string;
   /** Default Helm repository. */
   readonly repository: string;
   /** Chart version. */
-  readonly version: string;
+  readonly version: LokiChartVersion;
   /** The Loki version the chart runs: its ruler decides which rule files load. */
   readonly lokiVersion: LokiVersion;
+  /** The Fluent Bit version deployed beside it: the stack hands it to the agents. */
+  readonly fluentBitVersion: AgentVersion;
   /** Port of every Loki component's HTTP server. */
   readonly httpPort: number;
   /** Port of the gateway Service. */
@@ -38,17 +96,28 @@ export interface LokiChartFacts {
   readonly rulesDirectory: string;
   /** Loki's schema periods. */
   readonly schemaPeriods: readonly SchemaPeriod[];
+  /** The bundled MinIO subchart's standing in this version. */
+  readonly bundledMinio: BundledMinio;
+  /** Access modes written into each volume claim the stack adds; none when the chart fills them in itself. */
+  readonly claimAccessModes?: readonly string[];
+  /** The chart's `loki.fullname` helper: the prefix of every object it creates. */
+  fullname(releaseName: string): string;
+  /** The chart's `loki.rulerRulesDirName` helper: the volume (and ConfigMap suffix) of one tenant's rule files. */
+  rulerRulesDirName(tenant: string): string;
+  /** The fields Kubernetes cannot change in place, of the objects the chart renders for a release of this fullname. */
+  immutables(fullname: string): ChartImmutables;
+  /**
+   * The chart values this version sets differently from the others, or that only it has. The values builder
+   * deep-merges them over the values every version shares.
+   */
+  versionValues(input: ChartValuesInput): object;
 }
 
 /** The chart's name. */
 export const LOKI_CHART_NAME = "loki";
-/** Loki chart version deployed by default (Loki 3.4.2). */
-export const DEFAULT_CHART_VERSION = "6.29.0";
-/** Helm repository of the Loki chart. The open-source chart has since moved to grafana-community. */
-export const DEFAULT_CHART_REPOSITORY = "https://grafana.github.io/helm-charts";
-/** Port of every Loki component's HTTP server in chart 6.29.0. */
+/** Port of every Loki component's HTTP server (both chart versions). */
 export const LOKI_HTTP_PORT = 3100;
-/** Port of the chart's gateway Service (`gateway.service.port`, nginx) in chart 6.29.0. */
+/** Port of the chart's gateway Service (`gateway.service.port`, nginx; both chart versions). */
 export const LOKI_GATEWAY_PORT = 80;
 /** Loki's push path. @see https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs */
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
@@ -81,22 +150,23 @@ export const LOKI_COMPONENTS = [
 /** One Loki component. */
 export type LokiComponent = (typeof LOKI_COMPONENTS)[number];
 
-/** The pinned chart, as one object. */
-export const LOKI_CHART: LokiChartFacts = {
-  name: LOKI_CHART_NAME,
-  repository: DEFAULT_CHART_REPOSITORY,
-  version: DEFAULT_CHART_VERSION,
-  lokiVersion: "3.4.2",
-  httpPort: LOKI_HTTP_PORT,
-  gatewayPort: LOKI_GATEWAY_PORT,
-  pushPath: LOKI_PUSH_PATH,
-  rulesDirectory: RULES_DIRECTORY,
-  schemaPeriods: SCHEMA_PERIODS,
+/** The chart's three ingester zones (zone-aware replication). */
+export const INGESTER_ZONES = ["zone-a", "zone-b", "zone-c"] as const;
+/** The object-name suffix of each Loki component, after the fullname. */
+export const COMPONENT_SUFFIXES: Readonly<Record<LokiComponent, string>> = {
+  distributor: "distributor",
+  ingester: "ingester",
+  querier: "querier",
+  queryFrontend: "query-frontend",
+  queryScheduler: "query-scheduler",
+  indexGateway: "index-gateway",
+  compactor: "compactor",
+  ruler: "ruler",
 };
 
 /**
- * The chart's `loki.fullname` helper: the release name when it already contains the chart name,
- * otherwise `<release>-loki`, cut to 63 characters without a trailing "-".
+ * The chart's `loki.fullname` helper, the same in every version the stack knows: the release name when it already
+ * contains the chart name, otherwise `<release>-loki`, cut to 63 characters without a trailing "-".
  * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/templates/_helpers.tpl
  */
 export function chartFullname(releaseName: string): string {
@@ -105,8 +175,9 @@ export function chartFullname(releaseName: string): string {
 }
 
 /**
- * The chart's `loki.rulerRulesDirName` helper: the name of the volume (and ConfigMap suffix) that carries
- * one tenant's rule files: `rules-<tenant>`, "_" turned into "-", one trailing "-" cut, lowercased.
+ * The chart's `loki.rulerRulesDirName` helper, the same in every version the stack knows: the name of the volume
+ * (and ConfigMap suffix) that carries one tenant's rule files: `rules-<tenant>`, "_" turned into "-", one trailing "-"
+ * cut, lowercased.
  * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/templates/ruler/_helpers-ruler.tpl
  */
 export function rulerRulesDirName(tenant: string): string {

@@ -1,18 +1,20 @@
 import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
 import { Construct } from "constructs";
 import { canonicalQuantity } from "../core/quantity";
+import { ChartImmutables, INGESTER_ZONES } from "./chart";
 
 /** The README runbook every guard message points to. */
 export const IN_PLACE_RUNBOOK = "README.md#changing-what-kubernetes-cannot-change-in-place";
-/** Name of the volume claim template of the ingesters and the compactor in chart 6.29.0. */
+/** The runbook's steps for the chart upgrade: the StatefulSets and Services whose immutable fields change. */
+export const CHART_UPGRADE_RUNBOOK = "README.md#the-chart-upgrade-statefulset-servicenames-and-headless-services";
+/** Name of the volume claim template of the ingesters and the compactor (both chart versions). */
 export const DATA_CLAIM_NAME = "data";
-/** The chart's three ingester zones. */
-export const INGESTER_ZONES = ["zone-a", "zone-b", "zone-c"] as const;
+export { INGESTER_ZONES };
 
-/** The chart's StatefulSet names that hold Loki's volumes, from its `fullname`. */
-export function statefulSetNames(fullname: string): { ingester: string; ingesterZones: readonly string[]; compactor: string } {
+/** The chart's StatefulSet names that hold Loki's volumes, and the ruler's, from its `fullname` (the same in every version). */
+export function statefulSetNames(fullname: string): { ingester: string; ingesterZones: readonly string[]; compactor: string; ruler: string } {
   const ingester = `${fullname}-ingester`;
-  return { ingester, ingesterZones: INGESTER_ZONES.map((zone) => `${ingester}-${zone}`), compactor: `${fullname}-compactor` };
+  return { ingester, ingesterZones: INGESTER_ZONES.map((zone) => `${ingester}-${zone}`), compactor: `${fullname}-compactor`, ruler: `${fullname}-ruler` };
 }
 
 /** A volume claim as the stack wants it. */
@@ -31,6 +33,19 @@ export interface InPlaceDesired {
   readonly zoneAwareReplication: boolean;
   /** A zone migration is under way: both ingester layouts may exist. */
   readonly zoneMigration: boolean;
+  /** The chart version and what Kubernetes cannot change in place on its objects. @default none: not checked */
+  readonly chart?: DesiredChart;
+}
+
+/** The chart version the release wants, as far as immutable fields go. */
+export interface DesiredChart {
+  readonly version: string;
+  /** The release's namespace, for the commands the messages give. */
+  readonly namespace: string;
+  /** serviceNames and headless Services as this version renders them. */
+  readonly immutables: ChartImmutables;
+  /** The StatefulSets and Services of the release whose immutable field differs in another known chart version. */
+  readonly changing: { readonly statefulSets: readonly string[]; readonly services: readonly string[] };
 }
 
 /** One Terraform precondition: the setting it protects, a boolean HCL expression and its message. */
@@ -41,7 +56,7 @@ export interface InPlaceCheck {
   readonly errorMessage: string;
 }
 
-const hcl = (value: string | readonly string[]): string => JSON.stringify(value);
+const hcl = (value: string | readonly string[] | Readonly<Record<string, string | boolean>>): string => JSON.stringify(value);
 
 /**
  * The plan-time checks for changes Kubernetes refuses to apply to a StatefulSet (its `volumeClaimTemplates`) and for
@@ -49,7 +64,7 @@ const hcl = (value: string | readonly string[]): string => JSON.stringify(value)
  * `objects`, an HCL expression that yields the release's StatefulSets as the API returns them (or null or an
  * empty list when nothing is deployed, which passes), so a test can evaluate the very same text with `terraform console`.
  */
-export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlaceCheck[] {
+export function inPlaceChecks(objects: string, desired: InPlaceDesired, serviceObjects?: string): InPlaceCheck[] {
   // flatten([x]) turns null (no list at all) into [null], which the filter drops; a conditional against [] would
   // not type-check against a tuple of differently shaped objects.
   const all = `[for o in flatten([${objects}]) : o if o != null]`;
@@ -79,6 +94,7 @@ export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlace
       errorMessage: `storageClass resolves to ${wantedClass}, but the deployed ingester or compactor StatefulSet claims another class${desired.ingester.storageClass !== undefined ? " (or none)" : ""}. ${cannot}. Change the class as ${IN_PLACE_RUNBOOK} describes.`,
     },
   ];
+  if (desired.chart !== undefined) checks.push(...chartUpgradeChecks(all, serviceObjects, desired.chart));
   if (!desired.zoneMigration) {
     checks.push(
       desired.zoneAwareReplication
@@ -97,6 +113,61 @@ export function inPlaceChecks(objects: string, desired: InPlaceDesired): InPlace
   return checks;
 }
 
+/** The README section on moving a MinIO stack off the bundled MinIO. */
+export const MINIO_TRANSITION_RUNBOOK = "README.md#moving-off-the-bundled-minio";
+
+/**
+ * The plan-time check that no bundled MinIO still holds logs when the stack has moved MinIO mode to a MinIO release
+ * without the transition: the chart would delete it, and Loki would no longer read the logs written there. Pure, like
+ * inPlaceChecks: `objects` yields the StatefulSets of the bundled MinIO subchart (label `app=minio,release=<release>`).
+ */
+export function bundledMinioCheck(objects: string, releaseName: string): InPlaceCheck {
+  return {
+    setting: "minioTransition",
+    condition: `length([for o in flatten([${objects}]) : o if o != null]) == 0`,
+    errorMessage:
+      `storage is "minio" on a chart that refuses its bundled MinIO, but the release ${releaseName} still runs the bundled MinIO (StatefulSet ${releaseName}-minio), which holds the logs written so far: ` +
+      `the upgrade would remove it and Loki would no longer read them. Set minioTransition: { newStoreFrom: "<a day after this deploy>" } to keep them readable until the retention has passed, as ${MINIO_TRANSITION_RUNBOOK} describes.`,
+  };
+}
+
+/**
+ * The checks of what a chart upgrade (or downgrade) cannot change in place: each deployed StatefulSet of the release
+ * must have the `serviceName` the chart version gives it, and each deployed Service must be headless exactly when the
+ * version renders it so. A StatefulSet or Service the version does not know is not compared.
+ * @param statefulSets HCL list of the release's deployed StatefulSets (null filtered out)
+ * @param serviceObjects HCL expression yielding the release's deployed Services; no Service check without it
+ */
+function chartUpgradeChecks(statefulSets: string, serviceObjects: string | undefined, chart: DesiredChart): InPlaceCheck[] {
+  const name = `try(s.metadata.name, "")`;
+  const serviceName = `try(s.spec.serviceName, "")`;
+  const orphanDelete = chart.changing.statefulSets.length > 0 ? chart.changing.statefulSets.join(" ") : "<statefulset>";
+  const checks: InPlaceCheck[] = [
+    {
+      setting: "chartVersion",
+      condition: `alltrue([for s in ${statefulSets} : ${serviceName} == lookup(${hcl(chart.immutables.statefulSetServiceNames as never)}, ${name}, ${serviceName})])`,
+      errorMessage:
+        `chartVersion is "${chart.version}", but a deployed StatefulSet of the release (${orphanDelete}) has another serviceName than chart ${chart.version} gives it. ` +
+        `Kubernetes cannot change a StatefulSet's serviceName, so Helm would fail and roll back. Delete the StatefulSet objects but keep their pods and volumes ` +
+        `(kubectl -n ${chart.namespace} delete statefulset ${orphanDelete} --cascade=orphan), then deploy, as ${CHART_UPGRADE_RUNBOOK} describes.`,
+    },
+  ];
+  if (serviceObjects !== undefined) {
+    const services = `[for o in flatten([${serviceObjects}]) : o if o != null]`;
+    const headless = `(try(s.spec.clusterIP, "") == "None")`;
+    const named = chart.changing.services.length > 0 ? chart.changing.services.join(" ") : "<service>";
+    checks.push({
+      setting: "chartVersion",
+      condition: `alltrue([for s in ${services} : ${headless} == lookup(${hcl(chart.immutables.headlessServices as never)}, ${name}, ${headless})])`,
+      errorMessage:
+        `chartVersion is "${chart.version}", but a deployed Service of the release (${named}) is headless where chart ${chart.version} gives it a cluster IP, or the other way round. ` +
+        `Kubernetes cannot change a Service's cluster IP in place: it would keep the old one, or refuse the change. Delete those Services (they hold no data; ` +
+        `kubectl -n ${chart.namespace} delete service ${named}) right before you deploy, as ${CHART_UPGRADE_RUNBOOK} describes.`,
+    });
+  }
+  return checks;
+}
+
 /** Properties of the guard. */
 export interface InPlaceGuardProps {
   /** Namespace of the release. */
@@ -105,6 +176,8 @@ export interface InPlaceGuardProps {
   readonly releaseName: string;
   /** What the stack wants. */
   readonly desired: InPlaceDesired;
+  /** The stack wants no bundled MinIO and moves no logs off one (MinIO mode on a MinIO release, no transition). @default false */
+  readonly noBundledMinio?: boolean;
 }
 
 /**
@@ -115,6 +188,10 @@ export interface InPlaceGuardProps {
 export class InPlaceGuard extends Construct {
   /** The StatefulSet lookup. */
   public readonly statefulSets: DataKubernetesResources;
+  /** The lookup of the bundled MinIO's StatefulSets, with noBundledMinio. */
+  public readonly bundledMinio?: DataKubernetesResources;
+  /** The release's Services, with the chart's immutables. */
+  public readonly services?: DataKubernetesResources;
   /** The checks, for the release's `lifecycle.precondition`. */
   public readonly checks: readonly InPlaceCheck[];
   /** The checks as Terraform preconditions. */
@@ -129,7 +206,27 @@ export class InPlaceGuard extends Construct {
       labelSelector: `app.kubernetes.io/instance=${props.releaseName}`,
     });
     // The address as text: each condition is one HCL expression, which a token inside would split.
-    this.checks = inPlaceChecks(`data.${DataKubernetesResources.tfResourceType}.${this.statefulSets.friendlyUniqueId}.objects`, props.desired);
+    if (props.desired.chart !== undefined) {
+      this.services = new DataKubernetesResources(this, "Services", {
+        apiVersion: "v1",
+        kind: "Service",
+        namespace: props.namespace,
+        labelSelector: `app.kubernetes.io/instance=${props.releaseName}`,
+      });
+    }
+    const address = (lookup: DataKubernetesResources) => `data.${DataKubernetesResources.tfResourceType}.${lookup.friendlyUniqueId}.objects`;
+    const checks = inPlaceChecks(address(this.statefulSets), props.desired, this.services ? address(this.services) : undefined);
+    if (props.noBundledMinio) {
+      // The MinIO subchart labels its objects app=minio and release=<release>, not app.kubernetes.io/instance.
+      this.bundledMinio = new DataKubernetesResources(this, "BundledMinio", {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        namespace: props.namespace,
+        labelSelector: `app=minio,release=${props.releaseName}`,
+      });
+      checks.push(bundledMinioCheck(`data.${DataKubernetesResources.tfResourceType}.${this.bundledMinio.friendlyUniqueId}.objects`, props.releaseName));
+    }
+    this.checks = checks;
     this.preconditions = this.checks.map((c) => ({ condition: `\${${c.condition}}`, errorMessage: c.errorMessage }));
   }
 }

@@ -8,7 +8,8 @@ import {
   checkQuantity,
   checkRegion,
 } from "../core/validation";
-import { DEFAULT_CHART_REPOSITORY, DEFAULT_CHART_VERSION, LOKI_CHART, LOKI_CHART_NAME, LOKI_COMPONENTS, LokiComponent } from "./chart";
+import { LOKI_CHART_NAME, LOKI_COMPONENTS, LokiChartFacts, LokiChartVersion, LokiComponent } from "./chart";
+import { lokiChartFacts } from "./chart-versions";
 import { LokiMonitoringProps, resolveLokiMonitoring, ResolvedLokiMonitoring } from "./monitoring-values";
 import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
@@ -75,9 +76,18 @@ export const SIZE_PRESETS: Readonly<Record<LokiSize, SizePreset>> = {
   },
 };
 
+/** Moving a MinIO stack off the chart's bundled MinIO onto the MinIO release, as the chart documents (17.0). */
+export interface MinioTransition {
+  /** First day (UTC, `YYYY-MM-DD`) Loki writes to the MinIO release: a schema period of its own, from a future day. */
+  readonly newStoreFrom: string;
+  /** Keep the bundled MinIO running, so logs written before `newStoreFrom` stay readable; off once the retention has passed. */
+  readonly keepBundledMinio: boolean;
+}
+
 /**
- * Where Loki keeps chunks, index and ruler data: S3 buckets (names may be Terraform references), or the chart's
- * bundled MinIO, which brings its own buckets.
+ * Where Loki keeps chunks, index and ruler data: S3 buckets (names may be Terraform references), the chart's bundled
+ * MinIO, which brings its own buckets (charts that still support it), or a MinIO release of its own beside the chart,
+ * whose credentials Loki reads from that release's Secret.
  */
 export type LokiObjectStorage =
   | {
@@ -91,7 +101,18 @@ export type LokiObjectStorage =
       /** KMS key ARN for SSE-KMS. @default none: the buckets' default encryption alone */
       readonly kmsKeyArn?: string;
     }
-  | { readonly mode: "minio" };
+  | { readonly mode: "minio" }
+  | {
+      readonly mode: "minio-release";
+      /** Host and port of the MinIO API Service. */
+      readonly endpoint: string;
+      readonly chunksBucketName: string;
+      readonly rulerBucketName: string;
+      /** The Secret holding the access key and secret key, and their keys in it. */
+      readonly credentials: { readonly secretName: string; readonly accessKeyIdKey: string; readonly secretAccessKeyKey: string };
+      /** The move off the bundled MinIO, for a stack first deployed with it. @default none: a new try-out stack */
+      readonly transition?: MinioTransition;
+    };
 
 /** The release's namespace, name and service account: what every shared name derives from. */
 export interface LokiReleaseNamesProps {
@@ -112,10 +133,10 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, S
   /** Resources the release waits for, such as the role and buckets Loki uses. @default none */
   readonly dependsOn?: readonly ITerraformDependable[];
 
-  /** Chart repository. @default DEFAULT_CHART_REPOSITORY */
+  /** Chart repository, such as a mirror of it. @default the chart version's own repository */
   readonly chartRepository?: string;
-  /** Chart version. @default DEFAULT_CHART_VERSION */
-  readonly chartVersion?: string;
+  /** Chart version, one the stack knows (lib/loki/chart-versions.ts). @default DEFAULT_CHART_VERSION */
+  readonly chartVersion?: LokiChartVersion;
   /** Helm timeout, in seconds; a first install with volumes takes a while. @default 900 */
   readonly helmTimeoutSeconds?: number;
   /** Release revisions Helm keeps. @default 10 */
@@ -156,12 +177,15 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, S
 
 /** The Loki release's props with every default applied, validated, and the names and tenancy derived. */
 export interface ResolvedLokiReleaseProps {
+  /** The facts of the chart version: names, ports, the Loki version its ruler runs, version-specific values. */
+  readonly chart: LokiChartFacts;
+  /** Where Helm fetches the chart from. */
+  readonly chartRepository: string;
   readonly names: Names;
   readonly tenancy: Tenancy;
   readonly storage: LokiObjectStorage;
   readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
   readonly dependsOn: readonly ITerraformDependable[];
-  readonly chart: { readonly repository: string; readonly version: string };
   readonly helmTimeoutSeconds: number;
   readonly helmMaxHistory: number;
   readonly replicas: Readonly<Record<LokiComponent, number>>;
@@ -184,19 +208,22 @@ export interface ResolvedLokiReleaseProps {
 }
 
 /**
- * Applies the defaults to the release's namespace, name and service account, checks them and derives the names.
+ * Applies the defaults to the release's namespace, name and service account, checks them and derives the names by the
+ * rules of the chart version.
  * @param prefix prepended to setting names in messages
+ * @param chart the chart version's facts
  */
-export function resolveLokiNames(props: LokiReleaseNamesProps, prefix = ""): Names {
+export function resolveLokiNames(props: LokiReleaseNamesProps, prefix: string, chart: LokiChartFacts): Names {
   const namespace = props.namespace ?? "loki";
   checkDnsLabel(`${prefix}namespace`, namespace);
   // Helm limits release names to 53 characters, so that generated names fit in 63.
   const releaseName = props.releaseName ?? "loki";
   checkDnsLabel(`${prefix}releaseName`, releaseName, 53);
-  // The chart names its service account after the chart, not after the release.
+  // Always set explicitly: chart 6.x names the account after the chart ("loki"), later charts (6.46.0 and up) after
+  // the fullname. The IAM trust names it, so an upgrade must not rename it.
   const serviceAccountName = props.serviceAccountName ?? LOKI_CHART_NAME;
   checkDnsSubdomain(`${prefix}serviceAccountName`, serviceAccountName);
-  return deriveNames({ namespace, releaseName, serviceAccountName });
+  return deriveNames({ namespace, releaseName, serviceAccountName }, chart);
 }
 
 /**
@@ -214,9 +241,45 @@ export function resolveRetention(setting: string, retentionPeriod = "744h"): { r
   return { retentionPeriod, retentionDays: Number(retentionPeriod.slice(0, -1)) / 24 };
 }
 
-/** Checks the object storage the values point Loki at. */
-function checkObjectStorage(prefix: string, storage: LokiObjectStorage): void {
-  check(storage?.mode === "s3" || storage?.mode === "minio", `${prefix}storage`, storage?.mode, '"s3" or "minio"');
+/** Checks the object storage the values point Loki at, against what the chart version supports. */
+function checkObjectStorage(prefix: string, storage: LokiObjectStorage, chart: LokiChartFacts, schemaStart: string): void {
+  check(
+    storage?.mode === "s3" || storage?.mode === "minio" || storage?.mode === "minio-release",
+    `${prefix}storage`,
+    storage?.mode,
+    '"s3", "minio" or "minio-release"',
+  );
+  check(
+    storage.mode !== "minio" || chart.bundledMinio === "supported",
+    `${prefix}storage`,
+    storage.mode,
+    `"s3" or "minio-release" with chart ${chart.version}`,
+    `chart ${chart.version} refuses its bundled MinIO (since 17.0), and the stack sets ignoreMinioDeprecation only for the move off it (minioTransition)`,
+  );
+  if (storage.mode === "minio-release") {
+    check(
+      chart.bundledMinio === "transition-only",
+      `${prefix}storage`,
+      storage.mode,
+      `"minio" with chart ${chart.version}`,
+      `chart ${chart.version} runs MinIO bundled; a MinIO release of its own is for the charts that refuse the bundled one`,
+    );
+    check(/^[a-z0-9.-]+:\d+$/.test(storage.endpoint ?? ""), `${prefix}storage.endpoint`, storage.endpoint, "a host:port such as loki-minio-store.loki.svc.cluster.local:9000");
+    for (const key of ["chunksBucketName", "rulerBucketName"] as const) {
+      check(typeof storage[key] === "string" && storage[key] !== "", `${prefix}storage.${key}`, storage[key], "a bucket name");
+    }
+    if (storage.transition !== undefined) {
+      const { newStoreFrom, keepBundledMinio } = storage.transition;
+      check(
+        /^\d{4}-\d{2}-\d{2}$/.test(newStoreFrom ?? "") && !Number.isNaN(Date.parse(`${newStoreFrom}T00:00:00Z`)) && newStoreFrom > schemaStart,
+        `${prefix}minioTransition.newStoreFrom`,
+        newStoreFrom,
+        `a day (YYYY-MM-DD, UTC) after the schema's ${schemaStart}: the first day Loki writes to the MinIO release, set to a day after the deploy`,
+        "logs up to the day before stay where they are, in the bundled MinIO",
+      );
+      check(typeof keepBundledMinio === "boolean", `${prefix}minioTransition.keepBundledMinio`, keepBundledMinio, "true or false");
+    }
+  }
   if (storage.mode === "s3") {
     checkRegion(`${prefix}region`, storage.region);
     for (const key of ["chunksBucketName", "rulerBucketName"] as const) {
@@ -231,23 +294,14 @@ function checkObjectStorage(prefix: string, storage: LokiObjectStorage): void {
  * @param prefix prepended to setting names in messages
  */
 export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): ResolvedLokiReleaseProps {
-  const names = resolveLokiNames(props, prefix);
+  // The chart version first: names, values and the ruler's rule-file checks follow it.
+  const chart = lokiChartFacts(props.chartVersion, `${prefix}chartVersion`);
+  const chartRepository = props.chartRepository ?? chart.repository;
+  checkHttpUrl(`${prefix}chartRepository`, chartRepository);
+  const names = resolveLokiNames(props, prefix, chart);
   const tenancy = resolveTenancy(props, prefix);
-  checkObjectStorage(prefix, props.storage);
+  checkObjectStorage(prefix, props.storage, chart, chart.schemaPeriods[chart.schemaPeriods.length - 1].from);
   const { retentionPeriod, retentionDays } = resolveRetention(`${prefix}retentionPeriod`, props.retentionPeriod);
-
-  const chart = {
-    repository: props.chartRepository ?? DEFAULT_CHART_REPOSITORY,
-    version: props.chartVersion ?? DEFAULT_CHART_VERSION,
-  };
-  checkHttpUrl(`${prefix}chartRepository`, chart.repository);
-  check(
-    /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(chart.version),
-    `${prefix}chartVersion`,
-    chart.version,
-    'an exact chart version such as "6.29.0"',
-    "a range or an empty version floats to whatever is newest",
-  );
 
   const helmTimeoutSeconds = props.helmTimeoutSeconds ?? 900;
   checkInteger(`${prefix}helmTimeoutSeconds`, helmTimeoutSeconds, 300, 3600);
@@ -330,7 +384,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   const ruleGroups = props.ruleGroups ?? [];
   checkRuleGroups(ruleGroups);
   // Every rendered file as the ruler of the chart's Loki loads it: one refused file would silence every rule of the tenant.
-  checkRuleFiles(ruleGroups, LOKI_CHART.lokiVersion);
+  checkRuleFiles(ruleGroups, chart.lokiVersion);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);
@@ -340,12 +394,13 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   const monitoring = resolveLokiMonitoring(props.monitoring, `${prefix}monitoring.`, names.namespace);
 
   return {
+    chart,
+    chartRepository,
     names,
     tenancy,
     storage: props.storage,
     serviceAccountAnnotations: props.serviceAccountAnnotations ?? {},
     dependsOn: props.dependsOn ?? [],
-    chart,
     helmTimeoutSeconds,
     helmMaxHistory,
     replicas,

@@ -3,8 +3,8 @@ import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kub
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { Document, isScalar, visit } from "yaml";
-import { LOKI_CHART_NAME } from "./chart";
-import { InPlaceGuard } from "./in-place-guard";
+import { immutablesChanging } from "./chart-versions";
+import { InPlaceGuard, statefulSetNames } from "./in-place-guard";
 import { LokiReleaseProps, resolveLokiReleaseProps, ResolvedLokiReleaseProps } from "./loki-props";
 import { Names } from "./names";
 import { Tenancy } from "./tenancy";
@@ -54,8 +54,8 @@ export function dashboardNamespaceCheck(lookup: DataKubernetesResources, namespa
 }
 
 /**
- * Grafana Loki in Distributed mode: one `helm_release` of the `grafana/loki` chart, with values built
- * by buildLokiValues and serialised once.
+ * Grafana Loki in Distributed mode: one `helm_release` of the Loki chart, at a version the stack knows (`chartVersion`),
+ * with values built by buildLokiValues and serialised once.
  * It validates its own props (resolveLokiReleaseProps). The stack makes it wait for the role and bucket
  * resources (`dependsOn`), because the EKS Pod Identity webhook gives credentials only to pods created after
  * their association exists. Its InPlaceGuard reads the release's deployed StatefulSets at plan time, so a change
@@ -106,7 +106,12 @@ export class LokiRelease extends Construct {
     this.values = buildLokiValues(settings);
     this.valuesYaml = lokiValuesYaml(this.values);
 
-    // Changes Kubernetes cannot apply in place stop `cdktf diff`, before Helm starts them.
+    // Changes Kubernetes cannot apply in place stop `cdktf diff`, before Helm starts them: volume claims, the ingester
+    // layout, and what a chart upgrade changes on StatefulSets and Services the release runs.
+    const zones = statefulSetNames(names.fullname).ingesterZones;
+    const runsZones = settings.zoneAwareReplication;
+    const changing = immutablesChanging(settings.chart, names.fullname);
+    const onlyRun = (name: string) => runsZones || !zones.some((zone) => name.startsWith(zone));
     this.guard = new InPlaceGuard(this, "InPlaceGuard", {
       namespace: names.namespace,
       releaseName: names.releaseName,
@@ -116,7 +121,14 @@ export class LokiRelease extends Construct {
         compactor: { size: settings.compactorVolumeSize, storageClass: settings.storageClass },
         zoneAwareReplication: settings.zoneAwareReplication,
         zoneMigration: settings.zoneMigrationStage !== undefined,
+        chart: {
+          version: settings.chart.version,
+          namespace: names.namespace,
+          immutables: settings.chart.immutables(names.fullname),
+          changing: { statefulSets: changing.statefulSets.filter(onlyRun), services: changing.services.filter(onlyRun) },
+        },
       },
+      noBundledMinio: settings.storage.mode === "minio-release" && settings.storage.transition === undefined,
     });
 
     // The chart writes its dashboards into Grafana's namespace; a namespace that does not exist would fail the
@@ -134,8 +146,8 @@ export class LokiRelease extends Construct {
 
     this.resource = new Release(this, "Resource", {
       name: names.releaseName,
-      chart: LOKI_CHART_NAME,
-      repository: settings.chart.repository,
+      chart: settings.chart.name,
+      repository: settings.chartRepository,
       version: settings.chart.version,
       namespace: names.namespace,
       createNamespace: true,

@@ -1,5 +1,5 @@
 import { serviceAccountSubject } from "../core/kubernetes";
-import { chartFullname, LOKI_GATEWAY_PORT, LOKI_HTTP_PORT, LOKI_PUSH_PATH } from "./chart";
+import type { LokiChartFacts } from "./chart";
 
 /** What the shared names are derived from. */
 export interface NamesInputs {
@@ -41,10 +41,13 @@ export interface Names {
   readonly gatewayUrl: string;
 }
 
-/** Derives every shared name from the release's namespace, name and service account. Pure: no cdktf, no I/O. */
-export function deriveNames(inputs: NamesInputs): Names {
+/**
+ * Derives every shared name from the release's namespace, name and service account, by the naming rules and ports of
+ * the chart version that creates the objects. Pure: no cdktf, no I/O.
+ */
+export function deriveNames(inputs: NamesInputs, chart: LokiChartFacts): Names {
   const { namespace, releaseName, serviceAccountName } = inputs;
-  const fullname = chartFullname(releaseName);
+  const fullname = chart.fullname(releaseName);
   const distributorHost = `${fullname}-distributor.${namespace}.svc.cluster.local`;
   const queryFrontendHost = `${fullname}-query-frontend.${namespace}.svc.cluster.local`;
   const gatewayHost = `${fullname}-gateway.${namespace}.svc.cluster.local`;
@@ -55,12 +58,12 @@ export function deriveNames(inputs: NamesInputs): Names {
     serviceAccountName,
     serviceAccountSubject: serviceAccountSubject(namespace, serviceAccountName),
     distributorHost,
-    distributorPort: LOKI_HTTP_PORT,
-    pushPath: LOKI_PUSH_PATH,
-    pushUrl: `http://${distributorHost}:${LOKI_HTTP_PORT}${LOKI_PUSH_PATH}`,
+    distributorPort: chart.httpPort,
+    pushPath: chart.pushPath,
+    pushUrl: `http://${distributorHost}:${chart.httpPort}${chart.pushPath}`,
     queryFrontendHost,
-    queryUrl: `http://${queryFrontendHost}:${LOKI_HTTP_PORT}`,
+    queryUrl: `http://${queryFrontendHost}:${chart.httpPort}`,
     gatewayHost,
-    gatewayUrl: `http://${gatewayHost}:${LOKI_GATEWAY_PORT}`,
+    gatewayUrl: `http://${gatewayHost}:${chart.gatewayPort}`,
   };
 }

@@ -20,9 +20,9 @@ export interface ReleaseRequests extends RequestTotals {
   readonly canary_per_node: RequestTotals;
 }
 
-/** Chart 6.29.0's default replicas of the gateway and each memcached (values.yaml). */
+/** The charts' default replicas of the gateway and each memcached (values.yaml of 6.29.0 and 18.11.0). */
 const CHART_DEFAULT_REPLICAS = 1;
-/** Zone-aware ingesters run as three StatefulSets of ceil(replicas / 3) each (chart 6.29.0, `loki.ingester.replicaCount`). */
+/** Zone-aware ingesters run as three StatefulSets of ceil(replicas / 3) each (`loki.ingester.replicaCount` of both chart versions). */
 const ZONES = 3;
 
 function add(totals: { cpu: number; gib: number }, replicas: number, r: ContainerResources | undefined): void {
@@ -51,7 +51,10 @@ export function releaseRequests(values: LokiValues): ReleaseRequests {
     // One exporter sidecar in each memcached pod.
     add(totals, replicas, values.memcachedExporter.resources);
   }
-  add(totals, loose.gateway?.replicas ?? CHART_DEFAULT_REPLICAS, values.gateway.resources);
+  const gateway = values.gateway as { replicas?: number; resources: ContainerResources; metrics?: { resources?: ContainerResources } };
+  add(totals, gateway.replicas ?? CHART_DEFAULT_REPLICAS, gateway.resources);
+  // Chart 18 runs an access-log exporter beside nginx in each gateway pod.
+  add(totals, gateway.replicas ?? CHART_DEFAULT_REPLICAS, gateway.metrics?.resources);
   if (values.minio.enabled) add(totals, CHART_DEFAULT_REPLICAS, values.minio.resources);
   const canary = { cpu: 0, gib: 0 };
   add(canary, 1, values.lokiCanary.resources);

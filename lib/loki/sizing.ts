@@ -517,7 +517,7 @@ export type SizedValues = {
   readonly resultsCache?: { readonly replicas: number };
 };
 
-/** The chart values the sizing sets. Every key exists in chart 6.29.0's values.yaml (`loki.runtimeConfig` included). */
+/** The chart values the sizing sets. Every key exists in the values.yaml of both chart versions (`loki.runtimeConfig` included). */
 export function sizedValues(sizing: ResolvedSizing): SizedValues {
   const serverTimeout = `${sizing.limits.queryTimeoutSeconds * SERVER_TIMEOUT_FACTOR}s`;
   const tenants = Object.entries(sizing.tenantLimits);

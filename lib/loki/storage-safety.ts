@@ -3,7 +3,7 @@ import { ConfigError } from "../core/validation";
 
 /**
  * Stages of the chart's migration from one ingester StatefulSet to three zone StatefulSets, in order.
- * Each stage keeps the ones before it on (`ingester.zoneAwareReplication.migration` in chart 6.29.0):
+ * Each stage keeps the ones before it on (`ingester.zoneAwareReplication.migration` in both chart versions):
  * - `"start"`: the zone StatefulSets run next to `<fullname>-ingester`, which joins the ring as `zone-default`;
  * - `"writes"`: distributors and rulers write zone-aware (`writePath`);
  * - `"reads"`: queriers read zone-aware (`readPath`);
@@ -34,7 +34,7 @@ export const REPLAY_MEMORY_SHARE = 0.75;
 const SHUTDOWN_OVERHEAD_SECONDS = 60;
 /** A conservative rate at which one ingester flushes its chunks to object storage on shutdown, in MiB per second. */
 const SHUTDOWN_FLUSH_MIB_PER_SECOND = 16;
-/** The chart's own ingester grace period (6.29.0 values.yaml), the floor of the stack's. */
+/** The chart's own ingester grace period (values.yaml of 6.29.0 and 18.11.0), the floor of the stack's. */
 const CHART_INGESTER_GRACE_SECONDS = 300;
 
 /** Loki's WAL block under `loki.ingester.wal`. @see https://grafana.com/docs/loki/latest/operations/storage/wal/ */
@@ -74,7 +74,7 @@ export function walSafety(memoryLimit: string): WalSafety {
   };
 }
 
-/** The storage and rollout values the stack adds to the chart's values. Every key exists in chart 6.29.0. */
+/** The storage and rollout values the stack adds to the chart's values. Every key exists in both chart versions. */
 export interface StorageSafetyValues {
   readonly loki: { readonly ingester: { readonly wal: WalValues } };
   readonly ingester: {
@@ -83,8 +83,19 @@ export interface StorageSafetyValues {
   };
   /** The rollout-operator subchart: restarts zone-aware ingesters one zone at a time. */
   readonly rollout_operator: { readonly enabled: boolean };
-  /** The MinIO subchart's volume (chart 6.29.0 bundles MinIO chart 5.x, whose `persistence.storageClass` names the class). */
+  /** The bundled MinIO subchart's volume (both charts bundle MinIO chart 5.4.0, whose `persistence.storageClass` names the class). */
   readonly minio: { readonly persistence?: { readonly storageClass: string } };
+}
+
+/** The object store, as far as the bundled MinIO goes. */
+export interface BundledMinioInput {
+  readonly mode: "s3" | "minio" | "minio-release";
+  readonly transition?: { readonly keepBundledMinio: boolean };
+}
+
+/** True while the chart's bundled MinIO runs: MinIO mode on a chart that supports it, or during the move off it. */
+export function runsBundledMinio(storage: BundledMinioInput): boolean {
+  return storage.mode === "minio" || (storage.mode === "minio-release" && storage.transition?.keepBundledMinio === true);
 }
 
 /** What the rollout and claim values follow: a subset of the release's resolved props. */
@@ -93,7 +104,7 @@ export interface RolloutAndClaimInputs {
   readonly zoneMigrationStage?: ZoneMigrationStage;
   /** The class every claim names; none (the cluster's default class) when unset. */
   readonly storageClass?: string;
-  readonly storage: { readonly mode: "s3" | "minio" };
+  readonly storage: BundledMinioInput;
 }
 
 /** The chart values this module owns, before the WAL values that depend on the final memory limit. */
@@ -104,7 +115,7 @@ export function rolloutAndClaimValues(settings: RolloutAndClaimInputs): Omit<Sto
     ingester: { zoneAwareReplication: { migration: zoneMigrationValues(settings.zoneMigrationStage) } },
     // Zone StatefulSets are rolled by the rollout-operator one zone at a time; without it every zone restarts together.
     rollout_operator: { enabled: settings.zoneAwareReplication },
-    minio: settings.storage.mode === "minio" && settings.storageClass !== undefined ? { persistence: { storageClass: settings.storageClass } } : {},
+    minio: runsBundledMinio(settings.storage) && settings.storageClass !== undefined ? { persistence: { storageClass: settings.storageClass } } : {},
   };
 }
 

@@ -54,6 +54,11 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["monitoring", "serviceMonitor", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
   { path: ["monitoring", "rules", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
   { path: ["monitoring", "dashboards", "namespace"], instead: use("grafana.namespace or monitoring.stack") },
+  // Chart 18: one namespace for every monitoring object, and the alerts split from the rules.
+  { path: ["monitoring", "namespace"], instead: use("grafana.namespace or monitoring.stack") },
+  { path: ["monitoring", "alerts", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
+  { path: ["lokiCanary", "tenant", "name"], instead: use("tenant (the canary writes and reads under the tenant that receives logs)") },
+  { path: ["ignoreMinioDeprecation"], instead: use("minioTransition (the bundled MinIO is kept only while logs move off it)") },
   ...LOKI_COMPONENTS.map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
   // The typed limits (lib/loki/sizing.ts). Component resources stay overridable: the reported totals read the final values.
   ...Object.entries(LIMIT_KEYS).flatMap(([setting, key]) => [

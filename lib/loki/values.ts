@@ -1,14 +1,20 @@
 import { deepMerge } from "../core/deep-merge";
-import { LOKI_CHART, LokiComponent, SchemaPeriod } from "./chart";
-import type { ResolvedLokiReleaseProps } from "./loki-props";
-import { LokiMonitoringValues, lokiMonitoringValues } from "./monitoring-values";
+import { ChartEnvVar, ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
+import type { Chart18110Values } from "./charts/values-18.11.0";
+import type { Chart6290Values } from "./charts/values-6.29.0";
+import type { LokiObjectStorage, ResolvedLokiReleaseProps } from "./loki-props";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
-import { rolloutAndClaimValues, StorageSafetyValues, withWalSafety } from "./storage-safety";
+import { rolloutAndClaimValues, runsBundledMinio, StorageSafetyValues, withWalSafety } from "./storage-safety";
+import { SUPPORT_RESOURCES } from "./support-resources";
+
+export { SUPPORT_RESOURCES } from "./support-resources";
 
 /** A persistent volume claim of a chart component. */
 export interface PersistentClaim {
   readonly name: string;
+  /** Access modes, where the chart version needs them written out (LokiChartFacts.claimAccessModes). */
+  readonly accessModes?: readonly string[];
   readonly size: string;
   /** Storage class; the cluster's default class when unset. */
   readonly storageClass?: string;
@@ -23,11 +29,12 @@ export interface ComponentValues {
 }
 
 /**
- * The subset of the `grafana/loki` 6.29.0 chart values this stack sets. Every key exists in the chart's values.yaml,
- * apart from the free-form maps the chart passes to Loki or Kubernetes as they are.
+ * The subset of the chart values this stack sets in every chart version it knows. Every key exists in each version's
+ * values.yaml, apart from the free-form maps the chart passes to Loki or Kubernetes as they are.
  * @see https://github.com/grafana/loki/blob/helm-loki-6.29.0/production/helm/loki/values.yaml
+ * @see https://github.com/grafana-community/helm-charts/blob/loki-18.11.0/charts/loki/values.yaml
  */
-export interface LokiValues {
+export interface SharedLokiValues {
   readonly deploymentMode: "Distributed";
   /** The one service account every Loki component runs as (a top-level key, not under `loki`). */
   readonly serviceAccount: {
@@ -43,7 +50,9 @@ export interface LokiValues {
     readonly storage: {
       readonly type: "s3";
       readonly bucketNames?: { readonly chunks: string; readonly ruler: string };
-      readonly s3?: { readonly region: string; readonly sse?: { readonly type: "SSE-KMS"; readonly kms_key_id: string } };
+      readonly s3?:
+        | { readonly region: string; readonly sse?: { readonly type: "SSE-KMS"; readonly kms_key_id: string } }
+        | MinioReleaseS3;
     };
     readonly ingester: { readonly chunk_encoding: "snappy" };
     readonly limits_config: { readonly retention_period: string; readonly allow_structured_metadata: true };
@@ -51,6 +60,8 @@ export interface LokiValues {
     readonly rulerConfig: { readonly alertmanager_url: string; readonly enable_api: true };
     readonly structuredConfig: {
       readonly ruler: { readonly storage: { readonly type: "local"; readonly local: { readonly directory: string } } };
+      /** The MinIO release as a named store, for the schema period that starts with the move off the bundled MinIO. */
+      readonly storage_config?: { readonly named_stores: { readonly aws: Readonly<Record<string, MinioReleaseNamedStore>> } };
     };
   };
   readonly backend: { readonly replicas: 0 };
@@ -78,26 +89,19 @@ export interface LokiValues {
   readonly resultsCache: { readonly allocatedMemory: number; readonly resources: ContainerResources };
   readonly memcachedExporter: { readonly resources: ContainerResources };
   readonly gateway: { readonly resources: ContainerResources };
-  readonly lokiCanary: { readonly resources: ContainerResources; readonly extraArgs: readonly string[] };
+  readonly lokiCanary: { readonly resources: ContainerResources };
   readonly sidecar: { readonly rules: { readonly enabled: false } };
   readonly minio: { readonly enabled: boolean; readonly resources?: ContainerResources };
-  /** The chart's ServiceMonitor, rules and dashboards, wired to the monitoring stack (loki/monitoring-values.ts). */
-  readonly monitoring: LokiMonitoringValues;
 }
+
+/**
+ * The chart values this stack sets: the shared ones, with the values of the chart version on top (its module in
+ * lib/loki/charts/ decides them: the canary's tenant, the `monitoring` section, service accounts, ...).
+ */
+export type LokiValues = SharedLokiValues & (Chart6290Values | Chart18110Values);
 
 /** Name of the data volume of the ingesters (write-ahead log) and the compactor, mounted at /var/loki. */
 const DATA_CLAIM = "data";
-
-/**
- * Requests and limits of the chart's supporting pods, which it otherwise runs unbounded:
- * the gateway (nginx), the canary, the memcached exporters and, in MinIO mode, MinIO.
- */
-export const SUPPORT_RESOURCES = {
-  gateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-  lokiCanary: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-  memcachedExporter: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-  minio: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-} as const satisfies Record<string, ContainerResources>;
 
 /**
  * A memcached cache's pod resources: the chart's own memory sizing (allocatedMemory x 1.2, so items
@@ -120,9 +124,44 @@ function component(settings: ResolvedLokiReleaseProps, name: LokiComponent, with
   };
 }
 
-/** A data claim with the configured storage class (the cluster default when unset). */
-function dataClaim(size: string, storageClass: string | undefined): PersistentClaim {
-  return { name: DATA_CLAIM, size, ...(storageClass !== undefined ? { storageClass } : {}) };
+/** A data claim with the configured storage class (the cluster default when unset), as the chart version writes claims. */
+function dataClaim(size: string, storageClass: string | undefined, accessModes: readonly string[] | undefined): PersistentClaim {
+  return { name: DATA_CLAIM, ...(accessModes !== undefined ? { accessModes } : {}), size, ...(storageClass !== undefined ? { storageClass } : {}) };
+}
+
+/** Where the object store is, as the chart version's values module needs to know it. */
+function objectStoreKind(storage: LokiObjectStorage): ChartObjectStoreKind {
+  if (runsBundledMinio(storage)) return "bundled-minio";
+  return storage.mode === "minio-release" ? "minio-release" : "s3";
+}
+
+/** The MinIO release's S3 API as `loki.storage.s3`: path-style, plain HTTP inside the cluster, keys from the environment. */
+export interface MinioReleaseS3 {
+  readonly endpoint: string;
+  readonly s3ForcePathStyle: true;
+  readonly insecure: true;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The same store as a Loki named store (`storage_config.named_stores.aws.<name>`), in Loki's own keys. */
+export interface MinioReleaseNamedStore {
+  readonly endpoint: string;
+  readonly bucketnames: string;
+  readonly access_key_id: string;
+  readonly secret_access_key: string;
+  readonly s3forcepathstyle: true;
+  readonly insecure: true;
+}
+
+/** The environment variables Loki's pods read the MinIO release's keys from (Loki expands `${...}` in its config). */
+export const MINIO_CREDENTIAL_ENV = { accessKeyId: "LOKI_S3_ACCESS_KEY_ID", secretAccessKey: "LOKI_S3_SECRET_ACCESS_KEY" } as const;
+/** Name of the named store that the transition's schema period writes to: the MinIO release. */
+export const MINIO_RELEASE_STORE = "minio-release";
+
+/** The schema period that starts with the move off the bundled MinIO: the same schema, written to the MinIO release. */
+export function transitionPeriod(from: string): SchemaPeriod {
+  return { from, store: "tsdb", object_store: MINIO_RELEASE_STORE, schema: "v13", index: { prefix: "loki_index_", period: "24h" } };
 }
 
 /**
@@ -132,10 +171,42 @@ function dataClaim(size: string, storageClass: string | undefined): PersistentCl
  * derived from one source (checkValuesOverrides).
  * @see https://grafana.com/docs/loki/latest/setup/install/helm/deployment-guides/aws/
  */
+/** `loki.storage.s3` for the MinIO release: the chart writes it into Loki's common storage config. */
+function minioReleaseS3(endpoint: string): MinioReleaseS3 {
+  return {
+    endpoint,
+    s3ForcePathStyle: true,
+    insecure: true,
+    accessKeyId: `\${${MINIO_CREDENTIAL_ENV.accessKeyId}}`,
+    secretAccessKey: `\${${MINIO_CREDENTIAL_ENV.secretAccessKey}}`,
+  };
+}
+
+/** The MinIO release as a Loki named store. */
+function minioReleaseNamedStore(endpoint: string, bucket: string): MinioReleaseNamedStore {
+  return {
+    endpoint,
+    bucketnames: bucket,
+    access_key_id: `\${${MINIO_CREDENTIAL_ENV.accessKeyId}}`,
+    secret_access_key: `\${${MINIO_CREDENTIAL_ENV.secretAccessKey}}`,
+    s3forcepathstyle: true,
+    insecure: true,
+  };
+}
+
+/** The variables Loki's pods read the MinIO release's keys from, each from the release's Secret. */
+function minioCredentialEnv(credentials: { readonly secretName: string; readonly accessKeyIdKey: string; readonly secretAccessKeyKey: string }): ChartEnvVar[] {
+  return [
+    { name: MINIO_CREDENTIAL_ENV.accessKeyId, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.accessKeyIdKey } } },
+    { name: MINIO_CREDENTIAL_ENV.secretAccessKey, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.secretAccessKeyKey } } },
+  ];
+}
+
 export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues & StorageSafetyValues {
-  const { names, tenancy, storage } = settings;
+  const { chart, names, tenancy, storage } = settings;
 
   let lokiStorage: LokiValues["loki"]["storage"];
+  const bundledMinio = runsBundledMinio(storage);
   if (storage.mode === "s3") {
     lokiStorage = {
       type: "s3",
@@ -143,12 +214,22 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       // No endpoint, no keys, no path-style: the AWS SDK's default chain then finds the IRSA or Pod Identity credentials.
       s3: { region: storage.region, ...(storage.kmsKeyArn !== undefined ? { sse: { type: "SSE-KMS", kms_key_id: storage.kmsKeyArn } } : {}) },
     };
-  } else {
-    // With MinIO the chart writes its own endpoint, keys and bucket names (chunks, ruler) into Loki's config.
+  } else if (bundledMinio || storage.mode === "minio") {
+    // With the bundled MinIO the chart writes its own endpoint, keys and bucket names (chunks, ruler) into Loki's config.
     lokiStorage = { type: "s3" };
+  } else {
+    lokiStorage = { type: "s3", bucketNames: { chunks: storage.chunksBucketName, ruler: storage.rulerBucketName }, s3: minioReleaseS3(storage.endpoint) };
   }
+  // During the move off the bundled MinIO, new logs go to the MinIO release from the transition's day on: a schema
+  // period of its own, appended; the existing periods are never edited.
+  const transition = storage.mode === "minio-release" ? storage.transition : undefined;
+  const schemaPeriods = transition ? [...chart.schemaPeriods, transitionPeriod(transition.newStoreFrom)] : chart.schemaPeriods;
+  const namedStores =
+    storage.mode === "minio-release" && transition
+      ? { storage_config: { named_stores: { aws: { [MINIO_RELEASE_STORE]: minioReleaseNamedStore(storage.endpoint, storage.chunksBucketName) } } } }
+      : {};
 
-  const values: LokiValues = {
+  const values: SharedLokiValues = {
     deploymentMode: "Distributed",
     serviceAccount: {
       create: true,
@@ -161,7 +242,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     loki: {
       auth_enabled: tenancy.authEnabled,
       commonConfig: { replication_factor: settings.replicationFactor },
-      schemaConfig: { configs: LOKI_CHART.schemaPeriods },
+      schemaConfig: { configs: schemaPeriods },
       storage: lokiStorage,
       ingester: { chunk_encoding: "snappy" },
       limits_config: { retention_period: settings.retentionPeriod, allow_structured_metadata: true },
@@ -170,8 +251,8 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       rulerConfig: { alertmanager_url: settings.alertmanagerUrl, enable_api: true },
       // Rules in ruler.directories are read only from local ruler storage. Chart 6.29.0 writes its own
       // object-storage ruler.storage before the text of loki.rulerConfig, so a storage key there would be
-      // a duplicate key; structuredConfig is deep-merged over the rendered config instead.
-      structuredConfig: { ruler: { storage: { type: "local", local: { directory: LOKI_CHART.rulesDirectory } } } },
+      // a duplicate key; structuredConfig is deep-merged over the rendered config instead (in every version).
+      structuredConfig: { ruler: { storage: { type: "local", local: { directory: chart.rulesDirectory } } }, ...namedStores },
     },
     backend: { replicas: 0 },
     read: { replicas: 0 },
@@ -182,7 +263,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
       ...component(settings, "ingester", true),
       zoneAwareReplication: { enabled: settings.zoneAwareReplication },
       // The write-ahead log survives a restart only on a persistent volume.
-      persistence: { enabled: true, claims: [dataClaim(settings.ingesterVolumeSize, settings.storageClass)] },
+      persistence: { enabled: true, claims: [dataClaim(settings.ingesterVolumeSize, settings.storageClass, chart.claimAccessModes)] },
     },
     querier: component(settings, "querier", true),
     queryFrontend: component(settings, "queryFrontend", true),
@@ -191,7 +272,7 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     compactor: {
       ...component(settings, "compactor", false),
       // Retention and delete markers live in the compactor's working directory.
-      persistence: { enabled: true, claims: [dataClaim(settings.compactorVolumeSize, settings.storageClass)] },
+      persistence: { enabled: true, claims: [dataClaim(settings.compactorVolumeSize, settings.storageClass, chart.claimAccessModes)] },
     },
     ruler: {
       enabled: true,
@@ -204,18 +285,30 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     resultsCache: { allocatedMemory: settings.resultsCacheMemoryMb, resources: cacheResources(settings.resultsCacheMemoryMb) },
     memcachedExporter: { resources: SUPPORT_RESOURCES.memcachedExporter },
     gateway: { resources: SUPPORT_RESOURCES.gateway },
-    // The canary pushes and queries through the gateway; with auth on it must name the tenant.
-    lokiCanary: { resources: SUPPORT_RESOURCES.lokiCanary, extraArgs: tenancy.authEnabled ? [`-tenant-id=${tenancy.tenant}`] : [] },
+    // The canary pushes and queries through the gateway; with auth on it must name the tenant (how: the chart
+    // version's values).
+    lokiCanary: { resources: SUPPORT_RESOURCES.lokiCanary },
     // Rules come from ruler.directories (ConfigMaps the chart mounts), so the sidecar that watches the API for
     // labelled rule ConfigMaps would only add an unbounded container and API access.
     sidecar: { rules: { enabled: false } },
-    minio: storage.mode === "minio" ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
-    monitoring: lokiMonitoringValues(settings.monitoring),
+    minio: bundledMinio ? { enabled: true, resources: SUPPORT_RESOURCES.minio } : { enabled: false },
   };
-  // Storage class of every claim, rollout-operator and zone migration; the declared size's caches and Loki limits
-  // (lib/loki/sizing.ts); the user's overrides; then the WAL block and grace period, derived from the ingester memory
-  // limit the values end up with (lib/loki/storage-safety.ts), the tier's unless overridden.
+  // What the chart version sets differently (lib/loki/charts/values-<version>.ts); storage class of every claim,
+  // rollout-operator and zone migration; the declared size's caches and Loki limits (lib/loki/sizing.ts); the user's
+  // overrides; then the WAL block and grace period, derived from the ingester memory limit the values end up with
+  // (lib/loki/storage-safety.ts), the tier's unless overridden.
+  const versionValues = chart.versionValues({
+    authEnabled: tenancy.authEnabled,
+    tenant: tenancy.tenant,
+    namespace: names.namespace,
+    objectStore: objectStoreKind(storage),
+    extraEnv: storage.mode === "minio-release" ? minioCredentialEnv(storage.credentials) : [],
+    monitoring: settings.monitoring,
+  });
   return withWalSafety(
-    deepMerge(deepMerge(deepMerge(values, rolloutAndClaimValues(settings)), sizedValues(settings.sizing)), settings.valuesOverrides),
+    deepMerge(
+      deepMerge(deepMerge(deepMerge(values, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
+      settings.valuesOverrides,
+    ),
   ) as LokiValues & StorageSafetyValues;
 }

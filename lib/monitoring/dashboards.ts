@@ -57,7 +57,7 @@ interface PanelSpec {
 
 /**
  * The Fluent Bit dashboard: what the agents read and ship per node, retries, failures, drops and how full the
- * filesystem buffer is. Every query reads only metrics Fluent Bit 4.0.1 exports at `/api/v2/metrics/prometheus`
+ * filesystem buffer is. Every query reads only metrics Fluent Bit exports at `/api/v2/metrics/prometheus` (5.1.1 and 4.0.1)
  * (or a series the platform's rules record), restricted to the agents' namespace.
  */
 export function fluentBitDashboard(fluentBitNamespace: string): GrafanaDashboard {

@@ -63,8 +63,9 @@ const FLUENT_BIT_SENT_RATE = "namespace_node:fluentbit_output_proc_records:rate5
 /**
  * The platform's own Prometheus rules: recording rules the dashboards and alerts read, and an alert for every
  * way the pipeline silently loses or refuses data. Each alert has a severity, a one-line summary, a runbook-style
- * description and a `for` long enough not to flap. Every expression reads only metrics that Loki 3.4.2, its canary
- * or Fluent Bit 4.0.1 export, or a series recorded here; the tests check both.
+ * description and a `for` long enough not to flap. Every expression reads only metrics that Loki, its canary and
+ * Fluent Bit export at the versions of either chart version (3.7.6 and 5.1.1, 3.4.2 and 4.0.1), or a series recorded
+ * here; the tests check both, for a stack at each chart version.
  */
 export function platformRuleGroups(scope: PlatformScope): PrometheusRuleGroup[] {
   const loki = { namespace: scope.lokiNamespace };

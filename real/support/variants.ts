@@ -13,7 +13,7 @@ export type ChartVersion = NonNullable<LokiStackProps["chartVersion"]>;
  * The chart versions every row runs at. A version the stack learns to deploy is added here, and every row then runs
  * at it too, with the programs of that version (real/support/versions.ts).
  */
-export const CHART_VERSIONS: readonly ChartVersion[] = ["6.29.0"];
+export const CHART_VERSIONS: readonly ChartVersion[] = ["18.11.0", "6.29.0"];
 
 /** One stack of the table, before its chart version is chosen. */
 export interface RealVariant {

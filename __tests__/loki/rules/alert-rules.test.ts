@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { renderRuleFile, ruleFile, ruleFileName, ruleFiles } from "../../../lib/loki/rules/alert-rules";
 import { readRuleFile } from "../../../lib/loki/rules/rulefmt";
-import { LOKI_CHART } from "../../../lib/loki/chart";
+import { LOKI_CHART } from "../../../lib/loki/chart-versions";
 import { AlertingRule, EXAMPLE_RULE_GROUPS, RuleGroup } from "../../../lib/loki/rules/rules";
 
 const [ARGOCD] = EXAMPLE_RULE_GROUPS;

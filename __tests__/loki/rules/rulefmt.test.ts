@@ -13,7 +13,8 @@ import {
   TYPED_GROUP_KEYS,
   TYPED_RECORD_KEYS,
 } from "../../../lib/loki/rules/rulefmt";
-import { LOKI_CHART, LokiVersion } from "../../../lib/loki/chart";
+import { LokiVersion } from "../../../lib/loki/chart";
+import { LOKI_CHART } from "../../../lib/loki/chart-versions";
 import { renderRuleFile } from "../../../lib/loki/rules/alert-rules";
 import { AlertingRule, EXAMPLE_RULE_GROUPS, LokiRule, RuleGroup } from "../../../lib/loki/rules/rules";
 
@@ -129,7 +130,7 @@ describe("checkRuleFiles", () => {
   });
 
   test("fails on an annotation template that does not parse, naming group, rule and annotation, with the position", () => {
-    const err = errorOf(() => checkRuleFiles(group(alert({ annotations: { summary: "{{ $value" } })), V));
+    const err = errorOf(() => checkRuleFiles(group(alert({ annotations: { summary: "{{ $value" } })), "3.4.2"));
     expect(err.setting).toBe('ruleGroups["argocd"].rules["HighPercentageError"].annotations.summary');
     expect(err.message).toBe(
       'ruleGroups["argocd"].rules["HighPercentageError"].annotations.summary must be a Go template that Loki 3.4.2\'s ruler parses: ' +
@@ -152,9 +153,11 @@ describe("checkRuleFiles", () => {
 
   test("fails on a key slipped onto a rule at runtime, which the ruler refuses", () => {
     const rule = { ...alert(), severity: "warning" } as unknown as LokiRule;
-    const err = errorOf(() => checkRuleFiles(group(rule), V));
+    const err = errorOf(() => checkRuleFiles(group(rule), "3.4.2"));
     expect(err.setting).toBe('ruleGroups["argocd"].rules["HighPercentageError"].severity');
     expect(err.message).toMatch(/field severity not found in type rulefmt\.RuleNode/);
+    // Loki 3.7.6 vendors Prometheus 3, whose rule type is named rulefmt.Rule: the message is that ruler's own.
+    expect(errorOf(() => checkRuleFiles(group(rule), "3.7.6")).message).toMatch(/field severity not found in type rulefmt\.Rule;/);
   });
 
   test("fails on for slipped onto a recording rule at runtime", () => {

@@ -11,7 +11,7 @@ import { RealStack, realStack } from "../stacks";
 import { VERSION_PROGRAMS, versionPrograms } from "../versions";
 
 const EXAMPLES = Object.entries(ENVIRONMENTS).map(([id, props]) => [id, id, props] as const);
-const EXAMPLE_VERSIONS = new Set(EXAMPLES.map(([, , props]) => props.chartVersion ?? DEFAULT_CHART_VERSION));
+const EXAMPLE_VERSIONS = new Set<string>(EXAMPLES.map(([, , props]) => props.chartVersion ?? DEFAULT_CHART_VERSION));
 
 /**
  * [description, stack id, props]: every example stack, the reference stack with a tenant (auth on), and the reference
