@@ -5,3 +5,17 @@
 export function serviceAccountSubject(namespace: string, serviceAccountName: string): string {
   return `system:serviceaccount:${namespace}:${serviceAccountName}`;
 }
+
+/**
+ * Pods in one namespace, picked by their labels: a peer that a NetworkPolicy admits or lets a pod reach. Plain data that
+ * crosses between the parts: the monitoring stack's Prometheus and Alertmanager, the agents.
+ */
+export interface PodPeer {
+  /** The namespace, matched by its `kubernetes.io/metadata.name` label (set by Kubernetes on every namespace). */
+  readonly namespace: string;
+  /** The pods' labels; never empty, so a peer is never a whole namespace. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** The label Kubernetes puts on every namespace, holding its name: what a NetworkPolicy selects a namespace by. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
