@@ -1,8 +1,9 @@
 import { deepMerge } from "../core/deep-merge";
-import { ChartEnvVar, ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
+import { ChartEnvVar, ChartGatewayAuth, ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
 import type { Chart18110Values } from "./charts/values-18.11.0";
 import type { Chart6290Values } from "./charts/values-6.29.0";
 import type { LokiObjectStorage, ResolvedLokiReleaseProps } from "./loki-props";
+import { lokiOwnPolicies, networkPolicyValues, NetworkPolicyObject, NetworkPolicyValues, releaseSelectorLabels } from "./network-policy";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
 import { rolloutAndClaimValues, runsBundledMinio, StorageSafetyValues, withWalSafety } from "./storage-safety";
@@ -95,10 +96,80 @@ export interface SharedLokiValues {
 }
 
 /**
+ * What the stack's access part adds to the shared values: the chart's NetworkPolicies and, in `extraObjects` (created
+ * and deleted with the release), the policies the chart does not render and the canary's credentials Secret.
+ */
+export interface AccessValues {
+  readonly networkPolicy?: NetworkPolicyValues;
+  readonly extraObjects?: Readonly<Record<string, NetworkPolicyObject | CanaryCredentialsObject>>;
+}
+
+/** The Secret that holds the canary's password: its `data.password` comes with `set_sensitive`, never in the values. */
+export interface CanaryCredentialsObject {
+  readonly apiVersion: "v1";
+  readonly kind: "Secret";
+  readonly metadata: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
+  readonly type: "Opaque";
+}
+
+/**
  * The chart values this stack sets: the shared ones, with the values of the chart version on top (its module in
  * lib/loki/charts/ decides them: the canary's tenant, the `monitoring` section, service accounts, ...).
  */
-export type LokiValues = SharedLokiValues & (Chart6290Values | Chart18110Values);
+export type LokiValues = SharedLokiValues & AccessValues & (Chart6290Values | Chart18110Values);
+
+/** The `extraObjects` key of the canary's credentials Secret. */
+export const CANARY_CREDENTIALS_OBJECT = "canary-credentials";
+/** The key of the canary's password in its Secret. */
+export const CANARY_PASSWORD_KEY = "password";
+/** The canary container's variable holding its password, which its `-pass` argument names. */
+export const CANARY_PASSWORD_ENV = "LOKI_CANARY_PASSWORD";
+/** The Helm value path the release sets the canary's password at, with `set_sensitive`: base64, as a Secret's `data`. */
+export const CANARY_PASSWORD_SETTING = `extraObjects.${CANARY_CREDENTIALS_OBJECT}.data.${CANARY_PASSWORD_KEY}`;
+
+/** The canary's credentials Secret's name. */
+export function canarySecretName(fullname: string): string {
+  return `${fullname}-canary-credentials`;
+}
+
+/** The values that open the gateway to its users and give the canary its credentials (several tenants). */
+function chartGatewayAuth(settings: ResolvedLokiReleaseProps): ChartGatewayAuth | undefined {
+  const { gatewayAuth, tenancy, names } = settings;
+  if (gatewayAuth === undefined) return undefined;
+  return {
+    users: tenancy.tenants.map((name) => ({ name, passwordHash: gatewayAuth.passwordHashes[name] })),
+    canaryTenant: tenancy.tenant,
+    canaryPasswordEnv: CANARY_PASSWORD_ENV,
+    canarySecret: { name: canarySecretName(names.fullname), key: CANARY_PASSWORD_KEY },
+  };
+}
+
+/** The chart's NetworkPolicies and the release's extra objects, from the access part's plain data. */
+function accessValues(settings: ResolvedLokiReleaseProps): AccessValues {
+  const { networkAccess, names, gatewayAuth } = settings;
+  const objects: Record<string, NetworkPolicyObject | CanaryCredentialsObject> = {
+    ...(networkAccess ? lokiOwnPolicies(networkAccess, names.fullname, names.releaseName) : {}),
+  };
+  if (gatewayAuth !== undefined) {
+    objects[CANARY_CREDENTIALS_OBJECT] = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: canarySecretName(names.fullname), labels: { ...releaseSelectorLabels(names.releaseName), "app.kubernetes.io/component": "canary" } },
+      type: "Opaque",
+    };
+  }
+  return {
+    ...(networkAccess ? { networkPolicy: networkPolicyValues(networkAccess) } : {}),
+    ...(Object.keys(objects).length > 0 ? { extraObjects: objects } : {}),
+  };
+}
+
+/** The rule files of each tenant, by tenant: one tenant's, or each of several (the top-level groups are `tenant`'s). */
+function ruleDirectories(settings: ResolvedLokiReleaseProps): Record<string, Record<string, string>> {
+  const { tenancy, tenantSettings } = settings;
+  if (Object.keys(tenantSettings).length === 0) return { [tenancy.tenant]: ruleFiles(settings.ruleGroups) };
+  return Object.fromEntries(tenancy.tenants.map((tenant) => [tenant, ruleFiles(tenantSettings[tenant].ruleGroups)]));
+}
 
 /** Name of the data volume of the ingesters (write-ahead log) and the compactor, mounted at /var/loki. */
 const DATA_CLAIM = "data";
@@ -277,8 +348,8 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     ruler: {
       enabled: true,
       ...component(settings, "ruler", true),
-      // Always the tenant that receives logs ("fake" with auth off): rules anywhere else never fire.
-      directories: { [tenancy.tenant]: ruleFiles(settings.ruleGroups) },
+      // Always the tenants that receive logs ("fake" with auth off): rules anywhere else never fire.
+      directories: ruleDirectories(settings),
     },
     // The chart's defaults (8192 MB and 1024 MB) ask for pods larger than most nodes.
     chunksCache: { allocatedMemory: settings.chunksCacheMemoryMb, resources: cacheResources(settings.chunksCacheMemoryMb) },
@@ -304,10 +375,14 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     objectStore: objectStoreKind(storage),
     extraEnv: storage.mode === "minio-release" ? minioCredentialEnv(storage.credentials) : [],
     monitoring: settings.monitoring,
+    gatewayAuth: chartGatewayAuth(settings),
+    networkPolicies: settings.networkAccess !== undefined,
   });
+  // The access part's values, then the version's (its additions to networkPolicy, its gateway users), and the rest.
+  const shared = deepMerge(values, accessValues(settings) as Readonly<Record<string, unknown>>);
   return withWalSafety(
     deepMerge(
-      deepMerge(deepMerge(deepMerge(values, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
+      deepMerge(deepMerge(deepMerge(shared, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
       settings.valuesOverrides,
     ),
   ) as LokiValues & StorageSafetyValues;
