@@ -198,3 +198,20 @@ describe("the agents' tenant routing and buffer", () => {
     expect(tenantDatasourceUid("loki", "team-a")).toBe("loki-team-a");
   });
 });
+
+describe("the release's extra objects beside the ones valuesOverrides adds", () => {
+  const mine = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mine" } };
+
+  test("given chart 18.11.0 (a map) and chart 6.29.0 (a list), then the overrides' objects join the release's own, which stay", () => {
+    const map = values(synthStack({ ...REFERENCE_PROPS, valuesOverrides: { extraObjects: { mine } } }).json).extraObjects;
+    expect(Object.keys(map)).toEqual(["network-policy-ruler-alertmanager", "network-policy-distributor-agents", "mine"]);
+    const list = values(synthStack({ ...REFERENCE_PROPS, chartVersion: "6.29.0", valuesOverrides: { extraObjects: [mine] } }).json).extraObjects;
+    expect(list.map((o: Json) => o.metadata.name)).toEqual(["loki-ruler-egress-alertmanager", "loki-distributor-ingress-agents", "mine"]);
+  });
+
+  test("fails on an override that would replace one of the release's own objects", () => {
+    expect(() => synthStack({ ...REFERENCE_PROPS, valuesOverrides: { extraObjects: { "network-policy-ruler-alertmanager": mine } } })).toThrow(
+      /^valuesOverrides\.extraObjects\["network-policy-ruler-alertmanager"\] must be unset/,
+    );
+  });
+});

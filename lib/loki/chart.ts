@@ -124,6 +124,11 @@ export interface LokiChartFacts {
    * tenants; otherwise the bug, named, that lets a client's own header through.
    */
   readonly gatewayTenantIsolation: GatewayTenantIsolation;
+  /**
+   * The form of `extraObjects` the chart's values.yaml gives: a list (6.29.0: a map there makes Helm warn "skipped
+   * value ... Not a table"), or a map keyed by anything (18.11.0, which also takes a list), which overrides merge into.
+   */
+  readonly extraObjectsForm: "list" | "map";
   /** The chart's `loki.fullname` helper: the prefix of every object it creates. */
   fullname(releaseName: string): string;
   /** The chart's `loki.rulerRulesDirName` helper: the volume (and ConfigMap suffix) of one tenant's rule files. */

@@ -1,4 +1,5 @@
-import { deepMerge } from "../core/deep-merge";
+import { deepMerge, isPlainObject } from "../core/deep-merge";
+import { ConfigError } from "../core/validation";
 import { ChartEnvVar, ChartGatewayAuth, ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
 import type { Chart18110Values } from "./charts/values-18.11.0";
 import type { Chart6290Values } from "./charts/values-6.29.0";
@@ -101,8 +102,12 @@ export interface SharedLokiValues {
  */
 export interface AccessValues {
   readonly networkPolicy?: NetworkPolicyValues;
-  readonly extraObjects?: Readonly<Record<string, NetworkPolicyObject | CanaryCredentialsObject>>;
+  /** A map keyed by purpose, or a list where the chart version's values.yaml has one (LokiChartFacts.extraObjectsForm). */
+  readonly extraObjects?: Readonly<Record<string, ExtraObject>> | readonly ExtraObject[];
 }
+
+/** An object the release adds through `extraObjects`. */
+export type ExtraObject = NetworkPolicyObject | CanaryCredentialsObject;
 
 /** The Secret that holds the canary's password: its `data.password` comes with `set_sensitive`, never in the values. */
 export interface CanaryCredentialsObject {
@@ -144,10 +149,10 @@ function chartGatewayAuth(settings: ResolvedLokiReleaseProps): ChartGatewayAuth 
   };
 }
 
-/** The chart's NetworkPolicies and the release's extra objects, from the access part's plain data. */
-function accessValues(settings: ResolvedLokiReleaseProps): AccessValues {
+/** The release's extra objects (NetworkPolicies, the canary's Secret), by purpose. */
+function extraObjects(settings: ResolvedLokiReleaseProps): Record<string, ExtraObject> {
   const { networkAccess, names, gatewayAuth } = settings;
-  const objects: Record<string, NetworkPolicyObject | CanaryCredentialsObject> = {
+  const objects: Record<string, ExtraObject> = {
     ...(networkAccess ? lokiOwnPolicies(networkAccess, names.fullname, names.releaseName) : {}),
   };
   if (gatewayAuth !== undefined) {
@@ -158,10 +163,26 @@ function accessValues(settings: ResolvedLokiReleaseProps): AccessValues {
       type: "Opaque",
     };
   }
-  return {
-    ...(networkAccess ? { networkPolicy: networkPolicyValues(networkAccess) } : {}),
-    ...(Object.keys(objects).length > 0 ? { extraObjects: objects } : {}),
-  };
+  return objects;
+}
+
+/**
+ * `extraObjects` with the release's own and the ones `valuesOverrides` adds, in the form the chart version takes: a map
+ * (overrides' keys beside the release's: the release's keys are protected) or a list (the release's first). Absent when
+ * there are none.
+ */
+function combinedExtraObjects(own: Record<string, ExtraObject>, overrides: unknown, form: "list" | "map"): AccessValues["extraObjects"] | undefined {
+  if (overrides !== undefined && !Array.isArray(overrides) && !isPlainObject(overrides)) {
+    throw new ConfigError("valuesOverrides.extraObjects", overrides, "a list or a map of Kubernetes objects", "the release adds objects of its own there (NetworkPolicies, the canary's Secret)");
+  }
+  const theirs = (overrides ?? []) as Record<string, ExtraObject> | ExtraObject[];
+  if (Object.keys(own).length === 0 && overrides === undefined) return undefined;
+  if (form === "list") return [...Object.values(own), ...(Array.isArray(theirs) ? theirs : Object.values(theirs))];
+  const added = Array.isArray(theirs) ? Object.fromEntries(theirs.map((o, i) => [`values-overrides-${i}`, o])) : theirs;
+  for (const key of Object.keys(added)) {
+    if (key in own) throw new ConfigError(`valuesOverrides.extraObjects["${key}"]`, added[key], "unset", "the release's own NetworkPolicies and the canary's Secret are there; give objects of your own another key");
+  }
+  return { ...own, ...added };
 }
 
 /** The rule files of each tenant, by tenant: one tenant's, or each of several (the top-level groups are `tenant`'s). */
@@ -378,12 +399,14 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     gatewayAuth: chartGatewayAuth(settings),
     networkPolicies: settings.networkAccess !== undefined,
   });
-  // The access part's values, then the version's (its additions to networkPolicy, its gateway users), and the rest.
-  const shared = deepMerge(values, accessValues(settings) as Readonly<Record<string, unknown>>);
-  return withWalSafety(
-    deepMerge(
-      deepMerge(deepMerge(deepMerge(shared, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
-      settings.valuesOverrides,
-    ),
-  ) as LokiValues & StorageSafetyValues;
+  // The access part's values, then the version's (its additions to networkPolicy, its gateway users), and the rest;
+  // the release's extra objects last, with the ones the overrides add.
+  const { extraObjects: overridden, ...overrides } = settings.valuesOverrides as Record<string, unknown>;
+  const combined = combinedExtraObjects(extraObjects(settings), overridden, chart.extraObjectsForm);
+  const shared = deepMerge(values, settings.networkAccess ? { networkPolicy: networkPolicyValues(settings.networkAccess) } : {});
+  const merged = deepMerge(
+    deepMerge(deepMerge(deepMerge(shared, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
+    overrides,
+  );
+  return withWalSafety(combined === undefined ? merged : { ...merged, extraObjects: combined }) as LokiValues & StorageSafetyValues;
 }

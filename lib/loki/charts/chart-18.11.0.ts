@@ -65,6 +65,7 @@ export const CHART_18_11_0: LokiChartFacts = {
   // The claim template writes a claim's accessModes as they are: a claim without them would have none.
   claimAccessModes: ["ReadWriteOnce"],
   // Every location of the gateway's nginx config repeats `gateway.nginxConfig.locationSnippet` (grafana/loki#18414).
+  extraObjectsForm: "map",
   gatewayTenantIsolation: "isolates",
   fullname: chartFullname,
   rulerRulesDirName,

@@ -72,6 +72,7 @@ export const CHART_6_29_0: LokiChartFacts = {
   rulesDirectory: RULES_DIRECTORY,
   schemaPeriods: SCHEMA_PERIODS,
   bundledMinio: "supported",
+  extraObjectsForm: "list",
   gatewayTenantIsolation: {
     bug:
       "chart 6.29.0's gateway sets X-Scope-OrgID from the authenticated user only at nginx's http level, and its query locations set headers of their own, " +
