@@ -43,7 +43,7 @@ export function namedSecretCheck(objects: string, tenant: string, secretName: st
       `try(length(regexall(${JSON.stringify(BCRYPT_HASH)}, ${value(SECRET_KEYS.passwordHash)})) == 1, false)}`,
     errorMessage:
       `tenants.${tenant}.credentials names the Secret ${secretNamespace}/${secretName}, which does not exist or does not hold "${SECRET_KEYS.password}" and a bcrypt "${SECRET_KEYS.passwordHash}" ` +
-      `(htpasswd -nbBC10 "" "$PASSWORD" | tr -d ':\\n'). Create it before you deploy: the gateway, the agents, Grafana and the canary read the tenant's credentials from it. See ${CREDENTIALS_README_SECTION}.`,
+      `(htpasswd -nbBC10 "" "$PASSWORD" | cut -d: -f2). Create it before you deploy: the gateway, the agents, Grafana and the canary read the tenant's credentials from it. See ${CREDENTIALS_README_SECTION}.`,
   };
 }
 

@@ -11,7 +11,7 @@ export const DEFAULT_PLATFORM_TENANT = "platform";
 export interface TenantCredentialsProps {
   /**
    * A Secret you manage, holding the tenant's `password` and its bcrypt hash `passwordHash` (what the gateway checks;
-   * `htpasswd -nbBC10 "" "$PASSWORD" | tr -d ':\n'`). Checked at plan time: a missing Secret, key or hash stops the plan.
+   * `htpasswd -nbBC10 "" "$PASSWORD" | cut -d: -f2`). Checked at plan time: a missing Secret, key or hash stops the plan.
    * @default none: the stack generates a 32-character password and keeps its bcrypt hash in the Terraform state
    */
   readonly secretName?: string;
