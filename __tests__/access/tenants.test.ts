@@ -12,7 +12,6 @@ import { enforcementCheck, resolveNetworkPolicies } from "../../lib/access/netwo
 import { DEFAULT_PLATFORM_TENANT, resolveTenants, TenantsProps } from "../../lib/access/tenants";
 import { ConfigError } from "../../lib/core/validation";
 import { PROCESS_TIMEOUT_MS } from "../support/processes";
-import { testBcryptHash } from "../support/synth";
 
 // This file starts one process (terraform console): give it time on a loaded machine.
 jest.setTimeout(PROCESS_TIMEOUT_MS);
@@ -81,6 +80,8 @@ const SECRET_OBJECTS = "data.kubernetes_resources.loki_tenant_team-b_secret.obje
 const DAEMON_SETS = "data.kubernetes_resources.loki_vpc_cni.objects";
 const CONFIG_MAPS = "data.kubernetes_resources.loki_vpc_cni_config.objects";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
+/** A bcrypt hash (cost 10) of "s3cret-password", as htpasswd -nbBC10 writes it: the check reads its form, not its password. */
+const BCRYPT = "$2y$10$4Z1Qm7Xv9Jz3lqR0mI2cVOqv7h7m9k2Q5kSgqv3C5vD1T8bX1v6aK";
 const secret = (data: Record<string, string>) => [{ apiVersion: "v1", kind: "Secret", metadata: { name: "team-b-loki", namespace: "loki" }, type: "Opaque", data }];
 const awsNode = (agentArgs: string[]) => [
   {
@@ -102,11 +103,11 @@ const awsNode = (agentArgs: string[]) => [
 const cniConfig = (data: Record<string, string>) => [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "amazon-vpc-cni", namespace: "kube-system" }, data }];
 
 const CASES: readonly { readonly name: string; readonly check: "secret" | "enforcement"; readonly objects: unknown; readonly configMaps?: unknown; readonly holds: boolean }[] = [
-  { name: "a Secret with a password and its bcrypt hash", check: "secret", objects: secret({ password: b64("s3cret-password"), passwordHash: b64(testBcryptHash("s3cret-password")) }), holds: true },
+  { name: "a Secret with a password and its bcrypt hash", check: "secret", objects: secret({ password: b64("s3cret-password"), passwordHash: b64(BCRYPT) }), holds: true },
   { name: "no Secret of that name", check: "secret", objects: [], holds: false },
   { name: "no answer at all (null)", check: "secret", objects: null, holds: false },
-  { name: "a Secret without a password", check: "secret", objects: secret({ passwordHash: b64(testBcryptHash("x")) }), holds: false },
-  { name: "a Secret with an empty password", check: "secret", objects: secret({ password: "", passwordHash: b64(testBcryptHash("x")) }), holds: false },
+  { name: "a Secret without a password", check: "secret", objects: secret({ passwordHash: b64(BCRYPT) }), holds: false },
+  { name: "a Secret with an empty password", check: "secret", objects: secret({ password: "", passwordHash: b64(BCRYPT) }), holds: false },
   { name: "a Secret whose hash is the password itself", check: "secret", objects: secret({ password: b64("s3cret"), passwordHash: b64("s3cret") }), holds: false },
   { name: "a Secret whose hash is an MD5 crypt, not bcrypt", check: "secret", objects: secret({ password: b64("s3cret"), passwordHash: b64("$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/") }), holds: false },
   { name: "the VPC CNI's agent running with network policies on", check: "enforcement", objects: awsNode(["--enable-ipv6=false", "--enable-network-policy=true"]), configMaps: [], holds: true },
