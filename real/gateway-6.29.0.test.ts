@@ -46,7 +46,7 @@ beforeAll(
       const client = new GatewayClient(site);
       const lokiClient = new LokiClient(site.ports.lokiHttp);
       // team-b's line, pushed as team-b: the push location has no header of its own, so it inherits the tenant.
-      const pushed = await client.push({ job: "bug" }, ["a line of team-b"], { as: { user: "team-b", password: TENANTS["team-b"] } });
+      const pushed = await client.pushOnce({ job: "bug" }, ["a line of team-b"], { as: { user: "team-b", password: TENANTS["team-b"] } });
       if (pushed.status !== 204) throw new Error(`push as team-b: ${pushed.status} ${pushed.body}`);
       await waitFor(
         "team-b's line in Loki",

@@ -42,7 +42,7 @@ beforeAll(
       const loki = new LokiClient(site.ports.lokiHttp);
       const users = Object.fromEntries(stack.tenants.map((t) => [t, { user: t, password: stack.passwords[t] }]));
       const pushes: Record<string, number> = {};
-      for (const tenant of stack.tenants) pushes[tenant] = (await gateway.push(LABELS, [lineOf(tenant, "own line")], { as: users[tenant] })).status;
+      for (const tenant of stack.tenants) pushes[tenant] = (await gateway.pushOnce(LABELS, [lineOf(tenant, "own line")], { as: users[tenant] })).status;
       // Every tenant's own line is in Loki, under that tenant, before the denials are tried.
       await waitFor(
         "each tenant's own line in Loki",

@@ -193,6 +193,19 @@ export class GatewayClient {
     return { status: response.status, body: await response.text() };
   }
 
+  /**
+   * Pushes one stream of lines until the gateway answers other than 5xx: right after Loki reports ready, on a loaded
+   * machine, its ring may still refuse a push for a moment (a 5xx, which an agent would retry too).
+   */
+  async pushOnce(labels: Record<string, string>, lines: readonly string[], options: { readonly as?: GatewayUser; readonly headers?: Record<string, string> } = {}): Promise<GatewayAnswer> {
+    const deadline = Date.now() + E2E_TIMEOUTS.arriveMs;
+    for (;;) {
+      const answer = await this.push(labels, lines, options);
+      if (answer.status < 500 || Date.now() > deadline) return answer;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+
   /** Pushes one stream of lines, now; returns the gateway's answer. */
   push(labels: Record<string, string>, lines: readonly string[], options: { readonly as?: GatewayUser; readonly headers?: Record<string, string> } = {}): Promise<GatewayAnswer> {
     const nowNs = BigInt(Date.now()) * 1_000_000n;
