@@ -134,6 +134,9 @@ describe.each(KPS_ROWS.map((row) => [row.name, row] as const))("the platform's a
     test("given a healthy series, when promtool evaluates the rules, then it stays quiet", async () => {
       const run = await unitTest(alert, cases.healthy, []);
       expect(said(run)).toEqual({ status: 0, output: expect.stringMatching(/SUCCESS/) });
+      for (const quiet of cases.alsoQuiet ?? []) {
+        expect([quiet.why, said(await unitTest(alert, quiet, []))]).toEqual([quiet.why, { status: 0, output: expect.stringMatching(/SUCCESS/) }]);
+      }
     });
   });
 });

@@ -28,6 +28,8 @@ const alert = (name: string): PrometheusAlertingRule => {
 
 /** The program a metric name belongs to, by its prefix. */
 function exporterOf(metric: string): Exporter {
+  // Every program exports its process' metrics; the platform reads them of Loki's pods (the compactor's start).
+  if (metric.startsWith("process_")) return "loki";
   if (metric.startsWith("loki_canary_")) return "canary";
   if (metric.startsWith("fluentbit_")) return "fluent-bit";
   if (metric.startsWith("loki_")) return "loki";
@@ -73,6 +75,10 @@ describe("the platform's Prometheus rules", () => {
   test("given the retention alert, then it fires after a day without a successful run", () => {
     expect(RETENTION_STALE_SECONDS).toBe(86400);
     expect(alert("LokiRetentionNotApplied").expr).toMatch(/loki_compactor_apply_retention_last_successful_run_timestamp_seconds.*> 86400$/);
+    // A compactor that has not run yet (its gauge is 0 for one compaction interval) ages from its start, not from 1970.
+    expect(alert("LokiRetentionNotApplied").expr).toContain(
+      'loki_compactor_apply_retention_last_successful_run_timestamp_seconds{namespace="loki"} > 0 or (process_start_time_seconds{namespace="loki"} and',
+    );
   });
 
   test("given every alert, then it has a severity, a summary, a runbook-style description and a for of at least 5 minutes", () => {
