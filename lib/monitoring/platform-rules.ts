@@ -13,13 +13,18 @@ function promqlString(value: string, quote: '"' | "'"): string {
   return quote === '"' ? JSON.stringify(value) : `'${value.replace(/[\\']/g, "\\$&")}'`;
 }
 
+/** A label matcher of a vector selector: an exact value, or a regular expression the whole value must match. */
+export type LabelMatch = string | { readonly regex: string };
+
 /**
- * A PromQL vector selector with exact-match labels, each value quoted as a PromQL string.
+ * A PromQL vector selector with exact-match (or regular-expression) labels, each value quoted as a PromQL string.
  * @param quote the quote of the values: `'` for text that is embedded in JSON again (a dashboard), where a `"` would
  *   be escaped as `\"`, and cdktf's HCL writer drops the backslash of an escaped quote (`cdktf synth --hcl`)
  */
-export function vectorSelector(metric: string, labels: Readonly<Record<string, string>>, quote: '"' | "'" = '"'): string {
-  const matchers = Object.entries(labels).map(([name, value]) => `${name}=${promqlString(value, quote)}`);
+export function vectorSelector(metric: string, labels: Readonly<Record<string, LabelMatch>>, quote: '"' | "'" = '"'): string {
+  const matchers = Object.entries(labels).map(([name, value]) =>
+    typeof value === "string" ? `${name}=${promqlString(value, quote)}` : `${name}=~${promqlString(value.regex, quote)}`,
+  );
   return matchers.length === 0 ? metric : `${metric}{${matchers.join(", ")}}`;
 }
 
@@ -71,9 +76,10 @@ export function retentionAgeExpression(select: (metric: string) => string): stri
   return `time() - max by (namespace) (${lastSuccess} > 0 or (${select("process_start_time_seconds")} and ${lastSuccess}))`;
 }
 
-/** One recording rule's name and the PromQL it records, both derived from one place. */
-const DISCARDED_RATE = "namespace_tenant_reason:loki_discarded_samples:rate5m";
-const FLUENT_BIT_SENT_RATE = "namespace_node:fluentbit_output_proc_records:rate5m";
+/** The recorded rate of Loki's discarded samples, per namespace, tenant and reason: the discard alerts and the Loki dashboard read it. */
+export const DISCARDED_RATE = "namespace_tenant_reason:loki_discarded_samples:rate5m";
+/** The recorded rate of records the agents' outputs delivered, per namespace and node: FluentBitNodeSilent reads it. */
+export const FLUENT_BIT_SENT_RATE = "namespace_node:fluentbit_output_proc_records:rate5m";
 
 /**
  * The platform's own Prometheus rules: recording rules the dashboards and alerts read, and an alert for every
