@@ -32,6 +32,7 @@ import {
   laptopPrometheusYml,
   PrometheusClient,
   PrometheusLaptop,
+  PROMETHEUS_OVERLAY,
   renderedPrometheusYml,
   renderPrometheusChart,
   SD_ROLES,
@@ -315,9 +316,10 @@ describe.each(stacks.map((s) => [s.description, s] as const))("%s with the stand
 
   test("given the laptop's Prometheus config, then it differs from the rendered one only where the overlay says", async () => {
     const { renderedYml, laptopYml } = await run();
-    const listed = [/^global\.(scrape_interval|scrape_timeout|evaluation_interval)$/, /\.kubernetes_sd_configs$/, /\.file_sd_configs$/, /^rule_files\[\d+\]$/, /\.bearer_token_file$/, /\.tls_config\.ca_file$/, /^scrape_configs\[\d+\]\.static_configs\[0\]\.targets\[0\]$/];
     const differing = differingPaths(parse(renderedYml), parse(laptopYml)).map(pathText);
-    expect(differing.filter((p) => !listed.some((l) => l.test(p)))).toEqual([]);
+    expect(differing.filter((p) => !PROMETHEUS_OVERLAY.some((entry) => entry.paths.test(p)))).toEqual([]);
+    // Each entry changes something.
+    for (const entry of PROMETHEUS_OVERLAY) expect([entry.why, differing.some((p) => entry.paths.test(p))]).toEqual([entry.why, true]);
     expect(differing.filter((p) => p.endsWith(".kubernetes_sd_configs")).length).toBe((parse(renderedYml).scrape_configs as Json[]).filter((j) => j.kubernetes_sd_configs).length + 1);
   });
 

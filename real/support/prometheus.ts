@@ -34,17 +34,18 @@ export type SdRole = (typeof SD_ROLES)[number];
 export const LAPTOP_INTERVAL = "2s";
 
 /**
- * Every change the laptop makes to the chart's rendered `prometheus.yml`, each with why. prometheus-scrape.test.ts
- * checks that the laptop config differs from the rendered one exactly there.
+ * Every change the laptop makes to the chart's rendered `prometheus.yml`, each with the config paths it touches (as
+ * `pathText` writes them) and why. prometheus-scrape.test.ts checks that the laptop config differs from the rendered
+ * one only at these paths.
  */
-export const PROMETHEUS_OVERLAY: readonly { readonly where: string; readonly why: string }[] = [
-  { where: "global.scrape_interval, global.scrape_timeout, global.evaluation_interval", why: `${LAPTOP_INTERVAL}: test time only; the rules' rate windows (5m) hold two samples after a few seconds` },
+export const PROMETHEUS_OVERLAY: readonly { readonly paths: RegExp; readonly why: string }[] = [
+  { paths: /^global\.(scrape_interval|scrape_timeout|evaluation_interval)$/, why: `${LAPTOP_INTERVAL}: test time only; the rules' rate windows (5m) hold two samples after a few seconds` },
   {
-    where: "every kubernetes_sd_configs (scrape jobs and alertmanagers) -> file_sd_configs",
-    why: "no cluster, and Debian's Prometheus has no Kubernetes discovery: a file per role carries the targets with the __meta_kubernetes_* labels of the rendered objects",
+    paths: /\.(kubernetes_sd_configs|file_sd_configs)$/,
+    why: "every kubernetes_sd_configs (scrape jobs and alertmanagers) becomes file_sd_configs: no cluster, and Debian's Prometheus has no Kubernetes discovery; a file per role carries the targets with the __meta_kubernetes_* labels of the rendered objects",
   },
-  { where: "rule_files[*], bearer_token_file, tls_config.ca_file", why: "pod paths: under the pod root, where the ConfigMaps and the service account are written" },
-  { where: "the prometheus job's target localhost:9090", why: "this Prometheus' own free port: 9090 may be taken" },
+  { paths: /^rule_files\[\d+\]$|\.bearer_token_file$|\.tls_config\.ca_file$/, why: "pod paths: under the pod root, where the ConfigMaps and the service account are written" },
+  { paths: /^scrape_configs\[\d+\]\.static_configs\[0\]\.targets\[0\]$/, why: "the prometheus job's target localhost:9090 becomes this Prometheus' own free port: 9090 may be taken" },
 ];
 
 /** A rendered object of a kind and name; throws when there is none. */
