@@ -291,7 +291,9 @@ describe("given the release on its own, naming no storage class", () => {
 
 describe("given the dashboard namespace check evaluated by terraform console", () => {
   const NAMESPACE = "data.kubernetes_resources.loki_dashboard_namespace.objects";
-  const { json } = synthStack(REFERENCE_PROPS);
+  // The chart writes its dashboards with kube-prometheus-stack (with the standalone chart, the platform delivers its own).
+  const KPS_PROPS: LokiStackProps = { ...REFERENCE_PROPS, monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } } };
+  const { json } = synthStack(KPS_PROPS);
   const release = json.resource.helm_release.loki;
   const precondition = (release.lifecycle.precondition as { condition: string; error_message: string }[]).find((p) => p.condition.includes(NAMESPACE));
   const check = (objects: unknown) => evaluate([(precondition as { condition: string }).condition.split(NAMESPACE).join(STATEFULSETS)], objects)[0];
@@ -312,8 +314,9 @@ describe("given the dashboard namespace check evaluated by terraform console", (
   });
 
   test("given no dashboards, or dashboards in the release's own namespace, then nothing is looked up", () => {
-    for (const props of [{ monitoring: { dashboards: false } }, { grafana: { enabled: false } }, { grafana: { namespace: "loki" } }]) {
-      const other = synthStack({ ...REFERENCE_PROPS, ...props }).json;
+    const variants: Partial<LokiStackProps>[] = [{ monitoring: { dashboards: false } }, { grafana: { enabled: false } }, { grafana: { namespace: "loki" } }];
+    for (const props of variants) {
+      const other = synthStack({ ...KPS_PROPS, ...props, monitoring: { ...KPS_PROPS.monitoring, ...props.monitoring } }).json;
       expect([props, other.data.kubernetes_resources?.loki_dashboard_namespace]).toEqual([props, undefined]);
     }
   });

@@ -124,7 +124,7 @@ export function referencedName(reference: unknown, type: string): string | undef
 
 /**
  * Resolves one Terraform reference to the value AWS would hold after apply:
- * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider.
+ * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider, and Kubernetes objects' names.
  * Throws on anything it does not know, so an unexpected reference fails the test instead of passing it.
  */
 function resolveExpression(expression: string, json: Synthesized): string {
@@ -158,6 +158,13 @@ function resolveExpression(expression: string, json: Synthesized): string {
   }
   if (/^data\.aws_eks_cluster\.[\w-]+\.identity\[0\]\.oidc\[0\]\.issuer$/.test(expression)) {
     return `https://${issuerHost}`;
+  }
+  // A Kubernetes object's name is the one its block declares.
+  match = /^(kubernetes_[a-z0-9_]+)\.([\w-]+)\.metadata\[0\]\.name$/.exec(expression);
+  if (match) {
+    const name = json.resource[match[1]]?.[match[2]]?.metadata?.name as string | undefined;
+    if (name === undefined) throw new Error(`no ${match[1]}.${match[2]} with a name in the stack`);
+    return resolveString(name, json);
   }
   throw new Error(`unresolvable Terraform reference ${expression}`);
 }

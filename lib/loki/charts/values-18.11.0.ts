@@ -1,5 +1,6 @@
+import { prometheusScrapeAnnotations } from "../../core/kubernetes";
 import type { ContainerResources } from "../sizing";
-import type { ChartEnvVar, ChartValuesInput } from "../chart";
+import { CANARY_HTTP_PORT, ChartEnvVar, ChartValuesInput, METRICS_PATH } from "../chart";
 import type { ResolvedLokiMonitoring } from "../monitoring-values";
 import { SUPPORT_RESOURCES } from "../support-resources";
 
@@ -37,8 +38,11 @@ export interface Chart18110Values {
   readonly defaults: { readonly automountServiceAccountToken: false; readonly extraEnv?: readonly ChartEnvVar[] };
   readonly gateway: { readonly serviceAccount: SupportServiceAccount; readonly metrics: { readonly resources: ContainerResources } };
   readonly memcached: { readonly serviceAccount: SupportServiceAccount };
-  /** With auth on, the canary's tenant (`-user`, `-tenant-id`); absent with auth off, where Loki ignores it. */
-  readonly lokiCanary: { readonly tenant?: { readonly name: string } };
+  /**
+   * With auth on, the canary's tenant (`-user`, `-tenant-id`); absent with auth off, where Loki ignores it. With
+   * `monitoring.scrapeAnnotations`, its pods' scrape annotations (`lokiCanary.podAnnotations` since 9.0).
+   */
+  readonly lokiCanary: { readonly tenant?: { readonly name: string }; readonly podAnnotations?: Readonly<Record<string, string>> };
   readonly monitoring: Chart18110MonitoringValues;
   /** Only while logs in the bundled MinIO must stay readable: the chart's documented transition off it. */
   readonly ignoreMinioDeprecation?: true;
@@ -80,7 +84,10 @@ export function chart18110Values(input: ChartValuesInput): Chart18110Values {
     gateway: { serviceAccount: SUPPORT_ACCOUNT, metrics: { resources: SUPPORT_RESOURCES.gatewayExporter } },
     memcached: { serviceAccount: SUPPORT_ACCOUNT },
     // Since 9.0 the canary's tenant is lokiCanary.tenant; since 16.0 it no longer inherits loki.* metadata.
-    lokiCanary: input.authEnabled ? { tenant: { name: input.tenant } } : {},
+    lokiCanary: {
+      ...(input.authEnabled ? { tenant: { name: input.tenant } } : {}),
+      ...(input.monitoring.scrapeAnnotations ? { podAnnotations: prometheusScrapeAnnotations(CANARY_HTTP_PORT, METRICS_PATH) } : {}),
+    },
     monitoring: chart18110MonitoringValues(input.monitoring, input.namespace),
     // The chart refuses the bundled MinIO since 17.0 unless told to, for moving data off it.
     ...(input.objectStore === "bundled-minio" ? { ignoreMinioDeprecation: true as const } : {}),
