@@ -22,6 +22,7 @@ export type {
 // Shared building blocks.
 export { ConfigError } from "./core/validation";
 export { canonicalQuantity, lokiByteSize, quantityBytes } from "./core/quantity";
+export { prometheusScrapeAnnotations } from "./core/kubernetes";
 export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
 export { NAMESPACE_NAME_LABEL } from "./core/kubernetes";
 export type { PodPeer } from "./core/kubernetes";
@@ -55,7 +56,18 @@ export { LokiRole, resolveLokiRoleProps } from "./identity/loki-role";
 export type { IdentityMode, LokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
 
 // Loki.
-export { chartFullname, DEFAULT_CHART_VERSION, LOKI_CHART_VERSIONS, LOKI_COMPONENTS, LOKI_GATEWAY_PORT, rulerRulesDirName } from "./loki/chart";
+export {
+  CANARY_HTTP_PORT,
+  chartFullname,
+  COMPONENT_SUFFIXES,
+  DEFAULT_CHART_VERSION,
+  LOKI_CHART_VERSIONS,
+  LOKI_COMPONENTS,
+  LOKI_GATEWAY_PORT,
+  MEMCACHED_EXPORTER_PORT,
+  METRICS_PATH,
+  rulerRulesDirName,
+} from "./loki/chart";
 export type {
   AgentVersion,
   BundledMinio,
@@ -94,6 +106,7 @@ export {
   canarySecretName,
   MINIO_CREDENTIAL_ENV,
   MINIO_RELEASE_STORE,
+  scrapeAnnotationValues,
   SUPPORT_RESOURCES,
   transitionPeriod,
 } from "./loki/values";
@@ -183,16 +196,33 @@ export {
   kubePrometheusStackFullname,
   resolveMonitoringStack,
   stackAlertmanagerUrl,
+  podLabelAsSeriesLabel,
   stackAlertmanagerPods,
   stackGrafanaNamespace,
+  stackLokiDiscovery,
   stackPrometheusPods,
   stackPrometheusSelectorLabels,
+  STANDALONE_PROMETHEUS_CHART_REPOSITORY,
+  STANDALONE_PROMETHEUS_CHART_VERSION,
   standaloneAlertmanagerService,
 } from "./monitoring/stack";
-export type { KubePrometheusStack, MonitoringStack, ResolvedMonitoringStack, StandalonePrometheusStack } from "./monitoring/stack";
+export type { KubePrometheusStack, LokiDiscovery, MonitoringStack, ResolvedMonitoringStack, StandalonePrometheusStack } from "./monitoring/stack";
 export { resolvePlatformMonitoringProps } from "./monitoring/props";
 export type { MonitoredFluentBit, MonitoredLoki, MonitoringOptions, PlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
-export { FLUENT_BIT_DASHBOARD_FILE, PlatformMonitoring, PROMETHEUS_OPERATOR_API_VERSION, prometheusRuleSpecGroups } from "./monitoring/monitoring";
+export { FLUENT_BIT_DASHBOARD_FILE, LOKI_DASHBOARD_FILE, PlatformMonitoring, PROMETHEUS_OPERATOR_API_VERSION, terraformLiteral } from "./monitoring/monitoring";
+export {
+  PLATFORM_RULE_FILE,
+  PLATFORM_RULE_FILE_DIR,
+  PLATFORM_RULE_FILE_PATH,
+  prometheusRuleSpecGroups,
+  RULE_FILE_HELM_UPGRADE_OUTPUT,
+  RULE_FILE_VALUES_OUTPUT,
+  ruleFileYaml,
+  STANDALONE_DEFAULT_RULE_FILES,
+  standaloneHelmUpgrade,
+  standaloneRuleFileValues,
+} from "./monitoring/rule-file";
+export type { ConfigmapMount, StandaloneRuleFileValues } from "./monitoring/rule-file";
 export type { OperatorObject } from "./monitoring/monitoring";
 export {
   ALERT_SEVERITIES,
@@ -203,7 +233,16 @@ export {
   promqlMetricNames,
 } from "./monitoring/promql";
 export type { AlertSeverity, PrometheusAlertingRule, PrometheusRecordingRule, PrometheusRule, PrometheusRuleGroup, PromQLSyntaxError } from "./monitoring/promql";
-export { BUFFER_FREE_PERCENT_WARNING, DISCARD_REASONS, platformRuleGroups, RETENTION_STALE_SECONDS, vectorSelector } from "./monitoring/platform-rules";
-export type { PlatformScope } from "./monitoring/platform-rules";
-export { dashboardExpressions, fluentBitDashboard } from "./monitoring/dashboards";
-export type { DashboardTarget, DatasourceRef, GrafanaDashboard, TimeseriesPanel } from "./monitoring/dashboards";
+export {
+  BUFFER_FREE_PERCENT_WARNING,
+  DISCARD_REASONS,
+  DISCARDED_RATE,
+  FLUENT_BIT_SENT_RATE,
+  platformRuleGroups,
+  RETENTION_STALE_SECONDS,
+  retentionAgeExpression,
+  vectorSelector,
+} from "./monitoring/platform-rules";
+export type { LabelMatch, PlatformScope } from "./monitoring/platform-rules";
+export { COMPONENT_POD_LABEL, DASHBOARD_COMPONENTS, dashboardExpressions, fluentBitDashboard, lokiDashboard } from "./monitoring/dashboards";
+export type { DashboardComponent, DashboardTarget, DatasourceRef, GrafanaDashboard, LokiDashboardScope, TimeseriesPanel } from "./monitoring/dashboards";

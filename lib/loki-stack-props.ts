@@ -6,7 +6,7 @@ import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasource
 import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
 import { FluentBitOptions, FluentBitProps, PushTenant, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
 import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
-import { LokiChartVersion, LokiComponent } from "./loki/chart";
+import { COMPONENT_SUFFIXES, LokiChartVersion, LokiComponent } from "./loki/chart";
 import { lokiChartFacts } from "./loki/chart-versions";
 import {
   checkMultiTenantChart,
@@ -542,7 +542,8 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     // The dashboards go to Grafana's namespace, which may not exist without Grafana.
     dashboards: props.monitoring?.dashboards ?? grafanaEnabled,
     grafanaNamespace,
-    loki: { namespace: names.namespace, fullname: names.fullname },
+    // The chart labels each component's pods app.kubernetes.io/component with its object-name suffix.
+    loki: { namespace: names.namespace, fullname: names.fullname, components: COMPONENT_SUFFIXES },
     fluentBit: fluentBitEnabled
       ? { namespace: fluentBit.namespace, podSelectorLabels: FLUENT_BIT_SELECTOR_LABELS, metricsPortName: FLUENT_BIT_PORT_NAME, metricsPath: fluentBit.agent.metricsPath }
       : undefined,
@@ -579,14 +580,17 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     alertmanagerUrl,
     ruleGroups: props.ruleGroups,
     valuesOverrides: props.valuesOverrides,
-    // The chart's own ServiceMonitor, rules and dashboards, labelled and placed for the same monitoring stack.
+    // The chart's own ServiceMonitor, rules and dashboards, labelled and placed for the same monitoring stack. Its
+    // dashboards select the labels of its ServiceMonitor, which only kube-prometheus-stack scrapes; the standalone
+    // chart finds Loki's pods by their annotations instead, and gets the platform's Loki dashboard.
     monitoring: {
       operatorObjects: monitoring.operatorObjects,
       prometheusLabels: monitoring.prometheusSelectorLabels,
       scrapeInterval: monitoring.scrapeInterval,
-      dashboards: monitoring.dashboards,
+      dashboards: monitoring.dashboards && monitoring.lokiDiscovery === "service-monitor",
       dashboardNamespace: monitoring.grafanaNamespace,
       dashboardLabels: monitoring.dashboardLabels,
+      scrapeAnnotations: monitoring.lokiDiscovery === "pod-annotations",
     },
     ...(tenants !== undefined
       ? { gatewayAuth: { passwordHashes: Object.fromEntries(tenants.tenants.map((t) => [t.name, SECRET_PENDING])), canaryPassword: SECRET_PENDING } }

@@ -2,8 +2,9 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { Fn, LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { Construct, Node } from "constructs";
+import { stringify } from "yaml";
 import { TenantCredentials } from "./access/credentials";
 import { PolicyEnforcementCheck } from "./access/network-policies";
 import { FluentBit } from "./fluent-bit/fluent-bit";
@@ -15,7 +16,8 @@ import { Names } from "./loki/names";
 import { releaseRequests } from "./loki/release-requests";
 import { Tenancy } from "./loki/tenancy";
 import { LokiStackProps, LokiStackSettings, resolveLokiStackProps, withTenantSecrets } from "./loki-stack-props";
-import { PlatformMonitoring } from "./monitoring/monitoring";
+import { PlatformMonitoring, terraformLiteral } from "./monitoring/monitoring";
+import { RULE_FILE_HELM_UPGRADE_OUTPUT, RULE_FILE_VALUES_OUTPUT } from "./monitoring/rule-file";
 import { LogBuckets } from "./storage/log-buckets";
 import { MinioStore } from "./storage/minio-store";
 import { LokiStorageClass } from "./volumes/storage-class";
@@ -56,6 +58,10 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "Monitoring/PrometheusRule": "loki_platform_rules",
   /** `kubernetes_config_map_v1.fluent_bit_dashboard` */
   "Monitoring/FluentBitDashboard": "fluent_bit_dashboard",
+  /** `kubernetes_config_map_v1.loki_dashboard`: the Loki dashboard of the standalone prometheus chart. */
+  "Monitoring/LokiDashboard": "loki_dashboard",
+  /** `kubernetes_config_map_v1.loki_platform_rule_file`: the platform's rule file, in the standalone Prometheus' namespace. */
+  "Monitoring/PrometheusRuleFile": "loki_platform_rule_file",
   /** `helm_release.loki_minio_store`: MinIO mode on chart 18.11.0; a new address would uninstall it with its buckets. */
   "MinioStore/Resource": "loki_minio_store",
   /** `data.kubernetes_resources.loki_bundled_minio`: the bundled MinIO, read by the in-place guard in MinIO mode on chart 18.11.0. */
@@ -256,6 +262,19 @@ export class LokiStack extends TerraformStack {
       lokiDependsOn: [this.loki.resource],
       fluentBitDependsOn: this.fluentBit ? [this.fluentBit.resource] : [],
     });
+    const { ruleFileValues, ruleFileHelmUpgrade } = this.monitoring;
+    if (ruleFileValues !== undefined && ruleFileHelmUpgrade !== undefined) {
+      new TerraformOutput(this, RULE_FILE_VALUES_OUTPUT, {
+        // Written out (the server's and the reloader's mounts are the same object, which YAML would otherwise alias),
+        // as one string literal in an expression: cdktf's HCL writer splits a plain multi-line output over lines.
+        value: Fn.tostring(terraformLiteral(stringify(ruleFileValues, { aliasDuplicateObjects: false }))),
+        description: "Values for your standalone prometheus release that mount and load the platform's rule file (see prometheus_rule_file_helm_upgrade)",
+      });
+      new TerraformOutput(this, RULE_FILE_HELM_UPGRADE_OUTPUT, {
+        value: ruleFileHelmUpgrade,
+        description: "The command that applies prometheus_rule_file_values to your prometheus release, keeping its other values; run it once, from this stack's directory",
+      });
+    }
   }
 
   /** Terraform names: the pinned ones from PINNED_ADDRESSES, cdktf's hashed path for everything else. */

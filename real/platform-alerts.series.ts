@@ -35,10 +35,12 @@ export interface FiringScenario extends Scenario {
   readonly humanizedValue?: string;
 }
 
-/** Both cases of one alert. */
+/** Both cases of one alert, and other healthy states it must stay quiet on. */
 export interface AlertCases {
   readonly firing: FiringScenario;
   readonly healthy: Scenario;
+  /** Healthy states that look like the failure at first sight, each with why it is healthy. */
+  readonly alsoQuiet?: readonly (Scenario & { readonly why: string })[];
 }
 
 /** Loki's discard counter of one reason: `perMinute` samples discarded each minute for an hour. */
@@ -106,9 +108,12 @@ export const ALERT_CASES: Readonly<Record<string, AlertCases>> = {
     },
   },
   LokiRetentionNotApplied: {
-    // The last successful run stays at the start: from 24h on it is over a day old, and the alert waits 1h more.
+    // The compactor started at 0 and has never applied retention: from 24h on that is over a day, and the alert waits 1h more.
     firing: {
-      series: [{ part: "loki", metric: "loki_compactor_apply_retention_last_successful_run_timestamp_seconds", labels: { pod: "loki-compactor-0" }, values: "0x1600" }],
+      series: [
+        { part: "loki", metric: "loki_compactor_apply_retention_last_successful_run_timestamp_seconds", labels: { pod: "loki-compactor-0" }, values: "0x1600" },
+        { part: "loki", metric: "process_start_time_seconds", labels: { pod: "loki-compactor-0" }, values: "0x1600" },
+      ],
       evalTime: "26h",
       labels: { severity: "warning" },
       humanizedValue: "1d 2h 0m 0s",
@@ -118,6 +123,16 @@ export const ALERT_CASES: Readonly<Record<string, AlertCases>> = {
       series: [{ part: "loki", metric: "loki_compactor_apply_retention_last_successful_run_timestamp_seconds", labels: { pod: "loki-compactor-0" }, values: "0+60x1600" }],
       evalTime: "26h",
     },
+    alsoQuiet: [
+      {
+        why: "a compactor that started 20 minutes ago and has not run yet (its first run comes one compaction interval after it starts)",
+        series: [
+          { part: "loki", metric: "loki_compactor_apply_retention_last_successful_run_timestamp_seconds", labels: { pod: "loki-compactor-0" }, values: "0x1600" },
+          { part: "loki", metric: "process_start_time_seconds", labels: { pod: "loki-compactor-0" }, values: "92400x1600" },
+        ],
+        evalTime: "26h",
+      },
+    ],
   },
   LokiCanaryMissingEntries: {
     firing: { series: [{ part: "loki", metric: "loki_canary_missing_entries_total", labels: { pod: "loki-canary-abcde" }, values: "0+1x60" }], evalTime: "40m", labels: { pod: "loki-canary-abcde", severity: "warning" } },

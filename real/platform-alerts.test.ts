@@ -6,8 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
-import { prometheusRuleSpecGroups } from "../lib/monitoring/monitoring";
+import { parse, stringify } from "yaml";
+import { PLATFORM_RULE_FILE, prometheusRuleSpecGroups } from "../lib/monitoring/rule-file";
+import { evaluateTemplate } from "../__tests__/support/hcl-expression";
 import { Json } from "../__tests__/support/json";
 import { manifestObject } from "../__tests__/support/synth";
 import { ALERT_CASES, AlertCases, FiringScenario, Scenario } from "./platform-alerts.series";
@@ -16,10 +17,20 @@ import { ProgramRun, runProgram } from "./support/run-program";
 import { RealStack, realStack } from "./support/stacks";
 import { CHART_VERSIONS, REAL_ROWS } from "./support/variants";
 
-/** The platform's rule groups as the stack carries them: its PrometheusRule, or (without the operator) the groups the stack builds for one. */
+/**
+ * The platform's rule groups as the stack carries them: its PrometheusRule, or the rule file it writes for the
+ * standalone chart; with neither (kube-prometheus-stack without operator objects), the groups it builds for them.
+ */
 function platformGroups(stack: RealStack): Json[] {
   const manifest = stack.json.resource.kubernetes_manifest?.loki_platform_rules;
   if (manifest !== undefined) return manifestObject(manifest).spec.groups as Json[];
+  const ruleFile = stack.json.resource.kubernetes_config_map_v1?.loki_platform_rule_file;
+  if (ruleFile !== undefined) {
+    const text = evaluateTemplate(String(ruleFile.data[PLATFORM_RULE_FILE]), (traversal) => {
+      throw new Error(`the rule file refers to ${traversal}`);
+    });
+    return parse(String(text)).groups as Json[];
+  }
   return prometheusRuleSpecGroups(stack.stack.monitoring.ruleGroups);
 }
 
@@ -137,6 +148,9 @@ describe.each(KPS_ROWS.map((row) => [row.name, row] as const))("the platform's a
     test("given a healthy series, when promtool evaluates the rules, then it stays quiet", async () => {
       const run = await unitTest(alert, cases.healthy, []);
       expect(said(run)).toEqual({ status: 0, output: expect.stringMatching(/SUCCESS/) });
+      for (const quiet of cases.alsoQuiet ?? []) {
+        expect([quiet.why, said(await unitTest(alert, quiet, []))]).toEqual([quiet.why, { status: 0, output: expect.stringMatching(/SUCCESS/) }]);
+      }
     });
   });
 });

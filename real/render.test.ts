@@ -24,7 +24,7 @@ import { RealStack, realStack } from "./support/stacks";
 import { admits, connects, letsOut, NetworkPolicy, PolicyPod, renderedPods, renderedPolicies, terraformPolicies } from "./support/policies";
 import { CHART_VERSIONS, REAL_ROWS, REAL_VARIANTS, RealRow } from "./support/variants";
 import { versionPrograms } from "./support/versions";
-import { configMapMounts, containers, flagValue, lokiPods, lokiTarget, podTemplates, reach, Reached, serviceAccountOf, serviceHost } from "./support/wiring";
+import { configMapMounts, containers, flagValue, lokiPods, lokiTarget, PodTemplate, podTemplates, reach, Reached, serviceAccountOf, serviceHost } from "./support/wiring";
 
 /** What the real programs said about one row. */
 interface Checked {
@@ -338,6 +338,29 @@ describe.each(REAL_ROWS.map((row) => [row.name, row] as const))("%s", (_, row) =
       return ruleFiles([...(tenant === c.stack.stack.tenancy.tenant ? (row.props.ruleGroups ?? []) : []), ...own]);
     };
     for (const tenant of tenants) expect(ruleMounts.find((m) => m.mountPath === `${directory}/${tenant}`)?.configMap?.data).toEqual(expected(tenant));
+  });
+
+  test("then the pods the standalone chart's default jobs must scrape carry its annotations at a port they declare, no Service does, and with kube-prometheus-stack no pod does", () => {
+    const rendered = renderOf(c);
+    const annotationsOf = (pod: PodTemplate) => (pod.owner.spec.template.metadata?.annotations ?? {}) as Record<string, string>;
+    const workloads = podTemplates(rendered).filter((p) => p.owner.kind !== "Pod");
+    const scraped = workloads.filter((p) => annotationsOf(p)["prometheus.io/scrape"] === "true");
+    expect(ofKind(rendered, "Service").filter((s) => s.metadata.annotations?.["prometheus.io/scrape"] !== undefined)).toEqual([]);
+    if (c.stack.stack.settings.monitoring.lokiDiscovery === "service-monitor") {
+      expect(scraped).toEqual([]);
+      return;
+    }
+    const component = (p: PodTemplate) => String(p.labels["app.kubernetes.io/component"]);
+    const name = (p: PodTemplate) => p.owner.metadata.name;
+    // Every workload running a Loki component (each zone's ingesters too), the canary and both caches' exporters; not the gateway (nginx exports nothing).
+    const expected = [...lokiPods(rendered), ...workloads.filter((p) => ["canary", "memcached-chunks-cache", "memcached-results-cache"].includes(component(p)))];
+    expect(scraped.map(name).sort()).toEqual([...new Set(expected.map(name))].sort());
+    expect(new Set(scraped.map(component))).toEqual(new Set([...lokiPods(rendered).map(component), "canary", "memcached-chunks-cache", "memcached-results-cache"]));
+    for (const pod of scraped) {
+      const { "prometheus.io/port": port, "prometheus.io/path": path } = annotationsOf(pod);
+      const declared = containers(pod).flatMap((ct) => (ct.ports ?? []) as Json[]).filter((p) => String(p.containerPort) === port);
+      expect([pod.owner.metadata.name, declared.map((p) => p.name), path]).toEqual([pod.owner.metadata.name, ["http-metrics"], "/metrics"]);
+    }
   });
 
   const overridden = [...Object.keys(row.props.tenantLimits ?? {}), ...Object.entries(row.props.tenants ?? {}).filter(([, t]) => t.limits !== undefined || t.retentionPeriod !== undefined).map(([n]) => n)];

@@ -1,6 +1,7 @@
 import { ConfigError } from "../../lib/core/validation";
 import { PlatformMonitoring } from "../../lib/monitoring/monitoring";
-import { MonitoredFluentBit, PlatformMonitoringProps, resolvePlatformMonitoringProps } from "../../lib/monitoring/props";
+import { COMPONENT_SUFFIXES } from "../../lib/loki/chart";
+import { MonitoredFluentBit, MonitoredLoki, PlatformMonitoringProps, resolvePlatformMonitoringProps } from "../../lib/monitoring/props";
 import { manifestObject, synthPart, Synthesized } from "../support/synth";
 
 /** The agents as the stack hands them over: plain data. */
@@ -10,9 +11,11 @@ const FLUENT_BIT: MonitoredFluentBit = {
   metricsPortName: "http",
   metricsPath: "/api/v2/metrics/prometheus",
 };
+/** The Loki release as the stack hands it over: its components' pod labels as the chart sets them. */
+const LOKI: MonitoredLoki = { namespace: "loki", fullname: "loki", components: COMPONENT_SUFFIXES };
 const KPS_PROPS: PlatformMonitoringProps = {
   stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" },
-  loki: { namespace: "loki", fullname: "loki" },
+  loki: LOKI,
   fluentBit: FLUENT_BIT,
 };
 
@@ -67,17 +70,18 @@ describe("PlatformMonitoring with text Terraform would read as escapes or templa
 });
 
 describe("PlatformMonitoring on its own, with the reference stack", () => {
-  test("given the standalone chart and no agents, then no object that needs CRDs and no Fluent Bit dashboard", () => {
-    const json = synth({ loki: { namespace: "loki", fullname: "loki" } });
+  test("given the standalone chart and no agents, then no object that needs CRDs and no Fluent Bit dashboard, but the rule file and the Loki dashboard", () => {
+    const json = synth({ loki: LOKI });
     expect(json.resource?.kubernetes_manifest).toBeUndefined();
-    expect(json.resource?.kubernetes_config_map_v1).toBeUndefined();
+    expect(Object.keys(json.resource.kubernetes_config_map_v1).sort()).toEqual(["loki_dashboard", "loki_platform_rule_file"]);
+    expect(json.resource.kubernetes_config_map_v1.loki_platform_rule_file.metadata.namespace).toBe("prometheus");
   });
 });
 
 describe("PlatformMonitoring props that cannot work", () => {
   test.each<[string, Partial<PlatformMonitoringProps>, string]>([
     ["a Grafana namespace that is not a DNS label", { grafanaNamespace: "Grafana" }, "grafanaNamespace"],
-    ["a Loki release without a fullname", { loki: { namespace: "loki", fullname: "" } }, "loki.fullname"],
+    ["a Loki release without a fullname", { loki: { ...LOKI, fullname: "" } }, "loki.fullname"],
     ["agents without pod labels, which would select every pod", { fluentBit: { ...FLUENT_BIT, podSelectorLabels: {} } }, "fluentBit.podSelectorLabels"],
     ["a metrics path that is not absolute", { fluentBit: { ...FLUENT_BIT, metricsPath: "metrics" } }, "fluentBit.metricsPath"],
     ["a scrape interval longer than 15s", { scrapeInterval: "30s" }, "scrapeInterval"],

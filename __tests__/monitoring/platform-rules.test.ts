@@ -1,4 +1,5 @@
-import { dashboardExpressions, fluentBitDashboard } from "../../lib/monitoring/dashboards";
+import { COMPONENT_SUFFIXES } from "../../lib/loki/chart";
+import { dashboardExpressions, fluentBitDashboard, lokiDashboard } from "../../lib/monitoring/dashboards";
 import { DISCARD_REASONS, platformRuleGroups, RETENTION_STALE_SECONDS, vectorSelector } from "../../lib/monitoring/platform-rules";
 import {
   checkPrometheusRuleGroups,
@@ -28,6 +29,8 @@ const alert = (name: string): PrometheusAlertingRule => {
 
 /** The program a metric name belongs to, by its prefix. */
 function exporterOf(metric: string): Exporter {
+  // Every program exports its process' metrics; the platform reads them of Loki's pods (the compactor's start, each component's CPU and memory).
+  if (metric.startsWith("process_")) return "loki";
   if (metric.startsWith("loki_canary_")) return "canary";
   if (metric.startsWith("fluentbit_")) return "fluent-bit";
   if (metric.startsWith("loki_")) return "loki";
@@ -73,6 +76,10 @@ describe("the platform's Prometheus rules", () => {
   test("given the retention alert, then it fires after a day without a successful run", () => {
     expect(RETENTION_STALE_SECONDS).toBe(86400);
     expect(alert("LokiRetentionNotApplied").expr).toMatch(/loki_compactor_apply_retention_last_successful_run_timestamp_seconds.*> 86400$/);
+    // A compactor that has not run yet (its gauge is 0 for one compaction interval) ages from its start, not from 1970.
+    expect(alert("LokiRetentionNotApplied").expr).toContain(
+      'loki_compactor_apply_retention_last_successful_run_timestamp_seconds{namespace="loki"} > 0 or (process_start_time_seconds{namespace="loki"} and',
+    );
   });
 
   test("given every alert, then it has a severity, a summary, a runbook-style description and a for of at least 5 minutes", () => {
@@ -107,6 +114,11 @@ describe("vectorSelector", () => {
     expect(vectorSelector("up", {})).toBe("up");
   });
 
+  test("given a regular-expression match, then it is written =~ with the expression quoted", () => {
+    expect(vectorSelector("up", { namespace: "loki", route: { regex: "loki_api_v1_.+" } }, "'")).toBe("up{namespace='loki', route=~'loki_api_v1_.+'}");
+    expect(findPromQLSyntaxError(vectorSelector("up", { route: { regex: "a|b" } }))).toBeUndefined();
+  });
+
   test("given single quotes, then each value is a single-quoted PromQL string that parses", () => {
     expect(vectorSelector("up", { namespace: "fluent-bit", job: "a'b" }, "'")).toBe("up{namespace='fluent-bit', job='a\\'b'}");
     expect(findPromQLSyntaxError(vectorSelector("up", { namespace: "fluent-bit", job: "a'b" }, "'"))).toBeUndefined();
@@ -128,6 +140,38 @@ describe("the Fluent Bit dashboard", () => {
   test("given the dashboard JSON, then nothing in it reads as a Terraform template", () => {
     expect(JSON.stringify(dashboard)).not.toMatch(/\$\{|%\{/);
     expect(dashboard.templating.list[0]).toMatchObject({ name: "datasource", type: "datasource", query: "prometheus" });
+  });
+});
+
+describe("the Loki dashboard", () => {
+  const dashboard = lokiDashboard({ namespace: "logs", components: COMPONENT_SUFFIXES });
+  const exprs = dashboardExpressions(dashboard);
+
+  test("given every panel query, then it parses and reads only the release's namespace", () => {
+    expect(exprs.length).toBeGreaterThanOrEqual(12);
+    for (const expr of exprs) {
+      expect([expr, findPromQLSyntaxError(expr)]).toEqual([expr, undefined]);
+      for (const selector of expr.match(/[a-z_:]+\{[^}]*\}/g) ?? []) expect(selector).toContain("namespace='logs'");
+    }
+  });
+
+  test("given the components, then panels select them by the label the standalone chart's pod job makes of app.kubernetes.io/component", () => {
+    expect(exprs.some((e) => e.includes("app_kubernetes_io_component='distributor', route='loki_api_v1_push'"))).toBe(true);
+    expect(exprs.some((e) => e.includes("app_kubernetes_io_component='query-frontend', route=~'loki_api_v1_.+'"))).toBe(true);
+    expect(exprs.some((e) => e.includes(`app_kubernetes_io_component=~'${Object.values(COMPONENT_SUFFIXES).join("|")}'`))).toBe(true);
+    // Only the canary and the caches are left out of the per-component panels: they are not Loki.
+    expect(Object.values(COMPONENT_SUFFIXES)).toEqual(["distributor", "ingester", "querier", "query-frontend", "query-scheduler", "index-gateway", "compactor", "ruler"]);
+  });
+
+  test("given the retention panel, then it shows the same age the retention alert fires on", () => {
+    const panel = exprs.find((e) => e.includes("loki_compactor_apply_retention_last_successful_run_timestamp_seconds")) as string;
+    expect(panel.replace(/'/g, '"').replace(/, app_kubernetes_io_component="compactor"/g, "")).toBe(
+      alert("LokiRetentionNotApplied").expr.replace(/namespace="loki"/g, 'namespace="logs"').replace(/ > 86400$/, ""),
+    );
+  });
+
+  test("given the dashboard JSON, then nothing in it reads as a Terraform template or carries a backslash", () => {
+    expect(JSON.stringify(dashboard)).not.toMatch(/\$\{|%\{|\\/);
   });
 });
 
@@ -158,6 +202,15 @@ describe.each(LOKI_CHART_VERSIONS)("the platform's rules and Fluent Bit dashboar
     const read = panels.flatMap((panel) => (panel.targets as Json[]).flatMap((t) => promqlMetricNames(String(t.expr))));
     expect(read.length).toBeGreaterThanOrEqual(6);
     for (const metric of read) expect([metric, exported("fluent-bit").has(metric)]).toEqual([metric, true]);
+  });
+
+  test(`given every panel of the Loki dashboard, then it reads only metrics Loki ${lokiVersion} exports, or a platform rule records`, () => {
+    const read = dashboardExpressions(lokiDashboard({ namespace: "loki", components: COMPONENT_SUFFIXES })).flatMap((e) => promqlMetricNames(e));
+    expect(read.length).toBeGreaterThanOrEqual(12);
+    for (const metric of read) {
+      if (stackRecorded.has(metric)) continue;
+      expect([metric, exportedMetrics("loki", version).has(metric)]).toEqual([metric, true]);
+    }
   });
 
   test(`given the buffer metrics the rules and panels read, then Fluent Bit ${fluentBitVersion} exports them at /api/v2 and not at /api/v1: the PodMonitor's path`, () => {

@@ -53,9 +53,17 @@ describe("the monitoring stack's defaults, with the reference stack (the default
     expect(resolveLokiDatasourceProps({ loki: queryTarget(), queryTimeoutSeconds: DEFAULT_QUERY_TIMEOUT_SECONDS }).namespace).toBe(DEFAULT_GRAFANA_NAMESPACE);
   });
 
-  test("given defaults, then the Loki chart's dashboards go to the same namespace with the same label", () => {
-    expect(s.lokiResolved.monitoring).toMatchObject({ dashboards: true, dashboardNamespace: m.grafanaNamespace, dashboardLabels: m.dashboardLabels });
+  test("given defaults, then Loki's pods carry the scrape annotations and the chart's dashboards are off: its ServiceMonitor's labels never exist here", () => {
+    expect(m.lokiDiscovery).toBe("pod-annotations");
+    expect(s.lokiResolved.monitoring).toMatchObject({ scrapeAnnotations: true, dashboards: false, dashboardNamespace: m.grafanaNamespace, dashboardLabels: m.dashboardLabels });
     expect(s.lokiResolved.monitoring).toMatchObject({ operatorObjects: false, prometheusLabels: {}, scrapeInterval: "15s" });
+    expect(m.dashboards).toBe(true);
+  });
+
+  test("given kube-prometheus-stack, then the chart's ServiceMonitor and dashboards, and no scrape annotations", () => {
+    const kps = settings({ monitoring: KPS });
+    expect(kps.monitoring.lokiDiscovery).toBe("service-monitor");
+    expect(kps.lokiResolved.monitoring).toMatchObject({ scrapeAnnotations: false, dashboards: true, operatorObjects: true });
   });
 
   test("given another standalone release and namespace, then the Alertmanager Service follows", () => {

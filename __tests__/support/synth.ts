@@ -157,7 +157,7 @@ export function testNamedSecretData(lookupName: string): { readonly password: st
 
 /**
  * Resolves one Terraform reference to the value AWS would hold after apply:
- * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider.
+ * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider, and Kubernetes objects' names.
  * Throws on anything it does not know, so an unexpected reference fails the test instead of passing it.
  */
 function resolveExpression(expression: string, json: Synthesized): string {

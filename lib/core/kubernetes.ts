@@ -19,3 +19,13 @@ export interface PodPeer {
 
 /** The label Kubernetes puts on every namespace, holding its name: what a NetworkPolicy selects a namespace by. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * The `prometheus.io/*` annotations by which Prometheus' example Kubernetes scrape jobs find a target, and so the
+ * standalone prometheus chart's `kubernetes-pods` (on a pod) and `kubernetes-service-endpoints` (on a Service) jobs:
+ * `scrape` keeps the target, `port` replaces the discovered port, `path` the metrics path.
+ * @see https://github.com/prometheus/prometheus/blob/main/documentation/examples/prometheus-kubernetes.yml
+ */
+export function prometheusScrapeAnnotations(port: number, path: string): Readonly<Record<string, string>> {
+  return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": path };
+}

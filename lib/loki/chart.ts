@@ -148,6 +148,12 @@ export const LOKI_CHART_NAME = "loki";
 export const LOKI_HTTP_PORT = 3100;
 /** Port of the chart's gateway Service (`gateway.service.port`, nginx; both chart versions). */
 export const LOKI_GATEWAY_PORT = 80;
+/** Where every Loki component, the canary and the memcached exporters serve their Prometheus metrics. */
+export const METRICS_PATH = "/metrics";
+/** Port of the canary's HTTP server and metrics (its container port `http-metrics`; both chart versions). */
+export const CANARY_HTTP_PORT = 3500;
+/** Port of the memcached exporter beside each cache (its container port `http-metrics`; both chart versions). */
+export const MEMCACHED_EXPORTER_PORT = 9150;
 /** Loki's push path. @see https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs */
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 /** Where the chart mounts `ruler.directories` (`/etc/loki/rules/<tenant>/`), and so where the ruler reads rules. */
@@ -181,7 +187,7 @@ export type LokiComponent = (typeof LOKI_COMPONENTS)[number];
 
 /** The chart's three ingester zones (zone-aware replication). */
 export const INGESTER_ZONES = ["zone-a", "zone-b", "zone-c"] as const;
-/** The object-name suffix of each Loki component, after the fullname. */
+/** The object-name suffix of each Loki component, after the fullname; also its pods' `app.kubernetes.io/component` label. */
 export const COMPONENT_SUFFIXES: Readonly<Record<LokiComponent, string>> = {
   distributor: "distributor",
   ingester: "ingester",

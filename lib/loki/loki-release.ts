@@ -17,10 +17,11 @@ import { buildLokiValues, CANARY_PASSWORD_SETTING, LokiValues } from "./values";
  * - Strings YAML 1.1 would read as something else ("on", "2024-04-01") are quoted.
  * - Terraform references (cdktf tokens) are double-quoted, so a bucket name such as "1234" stays a string.
  * - Lines are never folded, so a token is never split.
+ * - An object used twice is written twice, never as a YAML anchor and alias, so the values read in `cdktf diff` as they are.
  * - A literal "${" or "%{" is escaped for Terraform, which would otherwise read it as a template.
  */
 export function lokiValuesYaml(values: LokiValues): string {
-  const doc = new Document(values, { version: "1.1" });
+  const doc = new Document(values, { version: "1.1", aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_, node) {
       if (isScalar(node) && typeof node.value === "string" && Token.isUnresolved(node.value)) node.type = "QUOTE_DOUBLE";

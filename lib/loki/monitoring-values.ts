@@ -19,6 +19,12 @@ export interface LokiMonitoringProps {
   readonly dashboardNamespace?: string;
   /** Labels Grafana's sidecar selects dashboards by. @default {}: the chart's own (`grafana_dashboard: "1"`) */
   readonly dashboardLabels?: Readonly<Record<string, string>>;
+  /**
+   * Annotate every pod that serves metrics (each Loki component, the canary, the memcached exporters) with
+   * `prometheus.io/scrape`, `port` and `path`: the standalone prometheus chart's `kubernetes-pods` job scrapes them.
+   * @default false
+   */
+  readonly scrapeAnnotations?: boolean;
 }
 
 /** The monitoring props with every default applied, validated. */
@@ -29,6 +35,7 @@ export interface ResolvedLokiMonitoring {
   readonly dashboards: boolean;
   readonly dashboardNamespace: string;
   readonly dashboardLabels: Readonly<Record<string, string>>;
+  readonly scrapeAnnotations: boolean;
 }
 
 /** Checks a map of Kubernetes labels. */
@@ -55,6 +62,7 @@ export function resolveLokiMonitoring(props: LokiMonitoringProps | undefined, pr
     dashboards: p.dashboards ?? false,
     dashboardNamespace: p.dashboardNamespace ?? releaseNamespace,
     dashboardLabels: p.dashboardLabels ?? {},
+    scrapeAnnotations: p.scrapeAnnotations ?? false,
   };
   check(typeof resolved.operatorObjects === "boolean", `${prefix}operatorObjects`, resolved.operatorObjects, "true or false");
   checkLabelMap(`${prefix}prometheusLabels`, resolved.prometheusLabels);
@@ -62,5 +70,6 @@ export function resolveLokiMonitoring(props: LokiMonitoringProps | undefined, pr
   check(typeof resolved.dashboards === "boolean", `${prefix}dashboards`, resolved.dashboards, "true or false");
   checkDnsLabel(`${prefix}dashboardNamespace`, resolved.dashboardNamespace);
   checkLabelMap(`${prefix}dashboardLabels`, resolved.dashboardLabels);
+  check(typeof resolved.scrapeAnnotations === "boolean", `${prefix}scrapeAnnotations`, resolved.scrapeAnnotations, "true or false");
   return resolved;
 }

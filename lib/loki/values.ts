@@ -1,6 +1,7 @@
 import { deepMerge, isPlainObject } from "../core/deep-merge";
+import { prometheusScrapeAnnotations } from "../core/kubernetes";
 import { ConfigError } from "../core/validation";
-import { ChartEnvVar, ChartGatewayAuth, ChartObjectStoreKind, LokiComponent, SchemaPeriod } from "./chart";
+import { ChartEnvVar, ChartGatewayAuth, ChartObjectStoreKind, LOKI_COMPONENTS, LokiComponent, MEMCACHED_EXPORTER_PORT, METRICS_PATH, SchemaPeriod } from "./chart";
 import type { Chart18110Values } from "./charts/values-18.11.0";
 import type { Chart6290Values } from "./charts/values-6.29.0";
 import type { LokiObjectStorage, ResolvedLokiReleaseProps } from "./loki-props";
@@ -28,6 +29,8 @@ export interface ComponentValues {
   /** The component's PodDisruptionBudget; absent for components the chart gives none. */
   readonly maxUnavailable?: number;
   readonly resources: ContainerResources;
+  /** With `monitoring.scrapeAnnotations`: the standalone chart's scrape annotations (scrapeAnnotationValues). */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -87,8 +90,8 @@ export interface SharedLokiValues {
     /** Rule files per tenant: `<tenant>: { "<group>.yaml": <rule file> }`. */
     readonly directories: Readonly<Record<string, Readonly<Record<string, string>>>>;
   };
-  readonly chunksCache: { readonly allocatedMemory: number; readonly resources: ContainerResources };
-  readonly resultsCache: { readonly allocatedMemory: number; readonly resources: ContainerResources };
+  readonly chunksCache: { readonly allocatedMemory: number; readonly resources: ContainerResources; readonly podAnnotations?: Readonly<Record<string, string>> };
+  readonly resultsCache: { readonly allocatedMemory: number; readonly resources: ContainerResources; readonly podAnnotations?: Readonly<Record<string, string>> };
   readonly memcachedExporter: { readonly resources: ContainerResources };
   readonly gateway: { readonly resources: ContainerResources };
   readonly lokiCanary: { readonly resources: ContainerResources };
@@ -219,6 +222,26 @@ function component(settings: ResolvedLokiReleaseProps, name: LokiComponent, with
 /** A data claim with the configured storage class (the cluster default when unset), as the chart version writes claims. */
 function dataClaim(size: string, storageClass: string | undefined, accessModes: readonly string[] | undefined): PersistentClaim {
   return { name: DATA_CLAIM, ...(accessModes !== undefined ? { accessModes } : {}), size, ...(storageClass !== undefined ? { storageClass } : {}) };
+}
+
+/** A pod's annotations, under a chart key that annotates pods (`<component>.podAnnotations` and the like). */
+export interface PodAnnotationValues {
+  readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * The `prometheus.io/*` pod annotations of every Loki component and memcached exporter, under each one's
+ * `podAnnotations` (the same key in both chart versions; the canary's key differs, so its version module sets it):
+ * the standalone prometheus chart's `kubernetes-pods` job then scrapes each pod once, at the port and path annotated,
+ * whatever other ports it serves on, and no Service needs annotating (the chart's headless duplicates would be
+ * scraped a second time). Empty without `monitoring.scrapeAnnotations`.
+ */
+export function scrapeAnnotationValues(settings: ResolvedLokiReleaseProps): Readonly<Record<string, PodAnnotationValues>> {
+  if (!settings.monitoring.scrapeAnnotations) return {};
+  const loki = { podAnnotations: prometheusScrapeAnnotations(settings.chart.httpPort, METRICS_PATH) };
+  // The exporter beside each memcached: hit ratio, evictions and memory of the caches, worth sizing them by.
+  const exporter = { podAnnotations: prometheusScrapeAnnotations(MEMCACHED_EXPORTER_PORT, METRICS_PATH) };
+  return { ...Object.fromEntries(LOKI_COMPONENTS.map((component) => [component, loki])), chunksCache: exporter, resultsCache: exporter };
 }
 
 /** Where the object store is, as the chart version's values module needs to know it. */
@@ -399,11 +422,11 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     gatewayAuth: chartGatewayAuth(settings),
     networkPolicies: settings.networkAccess !== undefined,
   });
-  // The access part's values, then the version's (its additions to networkPolicy, its gateway users), and the rest;
+  // The access part's values and the scrape annotations, then the version's (its additions to networkPolicy, its gateway users), and the rest;
   // the release's extra objects last, with the ones the overrides add.
   const { extraObjects: overridden, ...overrides } = settings.valuesOverrides as Record<string, unknown>;
   const combined = combinedExtraObjects(extraObjects(settings), overridden, chart.extraObjectsForm);
-  const shared = deepMerge(values, settings.networkAccess ? { networkPolicy: networkPolicyValues(settings.networkAccess) } : {});
+  const shared = deepMerge(deepMerge(values, scrapeAnnotationValues(settings)), settings.networkAccess ? { networkPolicy: networkPolicyValues(settings.networkAccess) } : {});
   const merged = deepMerge(
     deepMerge(deepMerge(deepMerge(shared, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
     overrides,

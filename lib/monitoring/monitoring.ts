@@ -3,15 +3,18 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
-import { fluentBitDashboard, GrafanaDashboard } from "./dashboards";
+import { fluentBitDashboard, GrafanaDashboard, lokiDashboard } from "./dashboards";
 import { platformRuleGroups } from "./platform-rules";
 import { PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./props";
-import { isPrometheusAlertingRule, PrometheusRule, PrometheusRuleGroup } from "./promql";
+import { PrometheusRuleGroup } from "./promql";
+import { PLATFORM_RULE_FILE, prometheusRuleSpecGroups, ruleFileYaml, standaloneHelmUpgrade, standaloneRuleFileValues, StandaloneRuleFileValues } from "./rule-file";
 
 /** The Prometheus Operator's API group and version. */
 export const PROMETHEUS_OPERATOR_API_VERSION = "monitoring.coreos.com/v1";
 /** Key of the Fluent Bit dashboard in its ConfigMap; the sidecar writes it to Grafana's dashboards folder. */
 export const FLUENT_BIT_DASHBOARD_FILE = "fluent-bit.json";
+/** Key of the Loki dashboard in its ConfigMap. */
+export const LOKI_DASHBOARD_FILE = "loki.json";
 
 /** A Kubernetes object for the Prometheus Operator, as typed data. */
 export interface OperatorObject {
@@ -25,7 +28,7 @@ export interface OperatorObject {
  * Text as a Terraform string literal inside an expression. cdktf's rawString escapes quotes, newlines and `${`, but
  * not backslashes or `%{`, which Terraform would read as an escape or a template directive.
  */
-function terraformLiteral(text: string): string {
+export function terraformLiteral(text: string): string {
   return Fn.rawString(text.replace(/\\/g, "\\\\").replace(/%\{/g, "%%{"));
 }
 
@@ -42,26 +45,18 @@ function operatorManifest(scope: Construct, id: string, object: OperatorObject, 
   });
 }
 
-/** One rule as a PrometheusRule lists it: unset fields left out. */
-function ruleObject(rule: PrometheusRule): Record<string, unknown> {
-  if (isPrometheusAlertingRule(rule)) {
-    return { alert: rule.alert, expr: rule.expr, for: rule.for, labels: { ...rule.labels }, annotations: { ...rule.annotations } };
-  }
-  return { record: rule.record, expr: rule.expr, ...(rule.labels && Object.keys(rule.labels).length > 0 ? { labels: { ...rule.labels } } : {}) };
-}
-
-/** A PrometheusRule's `spec.groups` from typed groups. */
-export function prometheusRuleSpecGroups(groups: readonly PrometheusRuleGroup[]): Record<string, unknown>[] {
-  return groups.map((g) => ({ name: g.name, ...(g.interval !== undefined ? { interval: g.interval } : {}), rules: g.rules.map(ruleObject) }));
-}
-
 /**
  * The platform's monitoring objects beside the Loki chart's own (its `monitoring.*` values, which the stack derives
  * from the same setting):
  * - with the Prometheus Operator (`monitoring.operatorObjects`): a PodMonitor for the Fluent Bit agents, selecting
  *   exactly the labels the DaemonSet puts on its pods, and one PrometheusRule with the platform's recording and
  *   alerting rules plus the user's (`monitoring.ruleGroups`), both labelled for the stack's Prometheus;
- * - with dashboards: the Fluent Bit dashboard as a ConfigMap for Grafana's sidecar, in the namespace it watches.
+ * - with the standalone prometheus chart: the same rule groups as a rule file, in a ConfigMap in Prometheus'
+ *   namespace, and the values for the user's Prometheus release that mount and load it (`ruleFileValues`), with the
+ *   one command that applies them (`ruleFileHelmUpgrade`);
+ * - with dashboards: the Fluent Bit dashboard as a ConfigMap for Grafana's sidecar, in the namespace it watches, and
+ *   with the standalone chart the Loki dashboard too (kube-prometheus-stack gets the Loki chart's own, which select
+ *   the labels of its ServiceMonitor).
  * It validates its own props (resolvePlatformMonitoringProps).
  */
 export class PlatformMonitoring extends Construct {
@@ -75,10 +70,22 @@ export class PlatformMonitoring extends Construct {
   public readonly prometheusRuleObject?: OperatorObject;
   /** The Fluent Bit dashboard ConfigMap, with dashboards and Fluent Bit. */
   public readonly fluentBitDashboardConfigMap?: ConfigMapV1;
-  /** Every rule group the PrometheusRule carries: the platform's, then the user's. */
+  /** Every rule group the PrometheusRule and the rule file carry: the platform's, then the user's. */
   public readonly ruleGroups: readonly PrometheusRuleGroup[];
+  /** The rule file's ConfigMap in Prometheus' namespace, with the standalone chart. */
+  public readonly ruleFileConfigMap?: ConfigMapV1;
+  /** The rule file, as its ConfigMap carries it: the same groups as the PrometheusRule's. */
+  public readonly ruleFile?: string;
+  /** The values for the user's standalone Prometheus release that mount and load the rule file. */
+  public readonly ruleFileValues?: StandaloneRuleFileValues;
+  /** The command that applies `ruleFileValues` to the user's release. */
+  public readonly ruleFileHelmUpgrade?: string;
   /** The Fluent Bit dashboard, when delivered. */
   public readonly fluentBitDashboard?: GrafanaDashboard;
+  /** The Loki dashboard ConfigMap, with dashboards and the standalone chart. */
+  public readonly lokiDashboardConfigMap?: ConfigMapV1;
+  /** The Loki dashboard, when delivered. */
+  public readonly lokiDashboard?: GrafanaDashboard;
   /** The props with every default applied. */
   public readonly settings: ResolvedPlatformMonitoringProps;
 
@@ -126,16 +133,38 @@ export class PlatformMonitoring extends Construct {
       this.prometheusRule = operatorManifest(this, "PrometheusRule", this.prometheusRuleObject, monitoring.lokiDependsOn);
     }
 
-    if (monitoring.dashboards && fluentBit) {
-      this.fluentBitDashboard = fluentBitDashboard(fluentBit.namespace);
-      this.fluentBitDashboardConfigMap = new ConfigMapV1(this, "FluentBitDashboard", {
+    // The standalone chart has no operator to read a PrometheusRule: the same groups go to Prometheus as a rule file.
+    const { stack } = monitoring;
+    if (stack.kind === "prometheus") {
+      const ruleFileMapName = `${loki.fullname}-platform-rules`;
+      this.ruleFile = ruleFileYaml(this.ruleGroups);
+      this.ruleFileConfigMap = new ConfigMapV1(this, "PrometheusRuleFile", {
+        metadata: { name: ruleFileMapName, namespace: stack.namespace, labels: managed },
+        // One Terraform string literal in an expression (alone, cdktf would write it unescaped): a user rule's
+        // backslashes, `${` and `%{` reach Prometheus as written, in Terraform JSON and in HCL alike.
+        data: { [PLATFORM_RULE_FILE]: Fn.tostring(terraformLiteral(this.ruleFile)) },
+      });
+      this.ruleFileValues = standaloneRuleFileValues(ruleFileMapName);
+      this.ruleFileHelmUpgrade = standaloneHelmUpgrade(stack);
+    }
+
+    const grafanaDashboard = (id: string, name: string, file: string, dashboard: GrafanaDashboard) =>
+      new ConfigMapV1(this, id, {
         metadata: {
-          name: `${loki.fullname}-fluent-bit-dashboard`,
+          name,
           namespace: monitoring.grafanaNamespace,
           labels: { ...monitoring.dashboardLabels, ...managed, "app.kubernetes.io/component": "grafana-dashboard" },
         },
-        data: { [FLUENT_BIT_DASHBOARD_FILE]: JSON.stringify(this.fluentBitDashboard) },
+        data: { [file]: JSON.stringify(dashboard) },
       });
+    // Loki's own series carry the standalone chart's labels only there; kube-prometheus-stack gets the chart's dashboards.
+    if (monitoring.dashboards && monitoring.lokiDiscovery === "pod-annotations") {
+      this.lokiDashboard = lokiDashboard({ namespace: loki.namespace, components: loki.components });
+      this.lokiDashboardConfigMap = grafanaDashboard("LokiDashboard", `${loki.fullname}-dashboard`, LOKI_DASHBOARD_FILE, this.lokiDashboard);
+    }
+    if (monitoring.dashboards && fluentBit) {
+      this.fluentBitDashboard = fluentBitDashboard(fluentBit.namespace);
+      this.fluentBitDashboardConfigMap = grafanaDashboard("FluentBitDashboard", `${loki.fullname}-fluent-bit-dashboard`, FLUENT_BIT_DASHBOARD_FILE, this.fluentBitDashboard);
     }
   }
 }

@@ -13,13 +13,18 @@ function promqlString(value: string, quote: '"' | "'"): string {
   return quote === '"' ? JSON.stringify(value) : `'${value.replace(/[\\']/g, "\\$&")}'`;
 }
 
+/** A label matcher of a vector selector: an exact value, or a regular expression the whole value must match. */
+export type LabelMatch = string | { readonly regex: string };
+
 /**
- * A PromQL vector selector with exact-match labels, each value quoted as a PromQL string.
+ * A PromQL vector selector with exact-match (or regular-expression) labels, each value quoted as a PromQL string.
  * @param quote the quote of the values: `'` for text that is embedded in JSON again (a dashboard), where a `"` would
  *   be escaped as `\"`, and cdktf's HCL writer drops the backslash of an escaped quote (`cdktf synth --hcl`)
  */
-export function vectorSelector(metric: string, labels: Readonly<Record<string, string>>, quote: '"' | "'" = '"'): string {
-  const matchers = Object.entries(labels).map(([name, value]) => `${name}=${promqlString(value, quote)}`);
+export function vectorSelector(metric: string, labels: Readonly<Record<string, LabelMatch>>, quote: '"' | "'" = '"'): string {
+  const matchers = Object.entries(labels).map(([name, value]) =>
+    typeof value === "string" ? `${name}=${promqlString(value, quote)}` : `${name}=~${promqlString(value.regex, quote)}`,
+  );
   return matchers.length === 0 ? metric : `${metric}{${matchers.join(", ")}}`;
 }
 
@@ -56,9 +61,25 @@ export const DISCARD_REASONS = {
   },
 } as const satisfies Record<string, { alert: string; summary: string; action: string }>;
 
-/** One recording rule's name and the PromQL it records, both derived from one place. */
-const DISCARDED_RATE = "namespace_tenant_reason:loki_discarded_samples:rate5m";
-const FLUENT_BIT_SENT_RATE = "namespace_node:fluentbit_output_proc_records:rate5m";
+/** The compactor's gauge of its last successful retention run: 0 until the first run, which comes one compaction interval after it starts. */
+const RETENTION_LAST_SUCCESS = "loki_compactor_apply_retention_last_successful_run_timestamp_seconds";
+
+/**
+ * Seconds since the compactor last applied retention, per namespace, counted from the compactor's start while it has
+ * not succeeded yet: its gauge is 0 until its first run (one compaction interval, 10m by default, after it starts), so
+ * a fresh compactor is not a stale one, while one that never succeeds still ages from its start. The process start
+ * time comes from the same target as the gauge (`and` matches their label sets), whatever labels the scrape adds.
+ * @param select a vector selector of a metric, restricted to the platform's Loki
+ */
+export function retentionAgeExpression(select: (metric: string) => string): string {
+  const lastSuccess = select(RETENTION_LAST_SUCCESS);
+  return `time() - max by (namespace) (${lastSuccess} > 0 or (${select("process_start_time_seconds")} and ${lastSuccess}))`;
+}
+
+/** The recorded rate of Loki's discarded samples, per namespace, tenant and reason: the discard alerts and the Loki dashboard read it. */
+export const DISCARDED_RATE = "namespace_tenant_reason:loki_discarded_samples:rate5m";
+/** The recorded rate of records the agents' outputs delivered, per namespace and node: FluentBitNodeSilent reads it. */
+export const FLUENT_BIT_SENT_RATE = "namespace_node:fluentbit_output_proc_records:rate5m";
 
 /**
  * The platform's own Prometheus rules: recording rules the dashboards and alerts read, and an alert for every
@@ -160,16 +181,13 @@ export function platformRuleGroups(scope: PlatformScope): PrometheusRuleGroup[] 
       rules: [
         {
           alert: "LokiRetentionNotApplied",
-          expr: `time() - max by (namespace) (${vectorSelector(
-            "loki_compactor_apply_retention_last_successful_run_timestamp_seconds",
-            loki
-          )}) > ${RETENTION_STALE_SECONDS}`,
+          expr: `${retentionAgeExpression((metric) => vectorSelector(metric, loki))} > ${RETENTION_STALE_SECONDS}`,
           for: "1h",
           labels: { severity: "warning" },
           annotations: {
             summary: "Loki's compactor has not applied retention for more than a day",
             description:
-              "Retention has not run successfully for {{ $value | humanizeDuration }}: expired logs are not deleted and the S3 bill grows. Check that exactly one compactor pod runs and is ready, read its log for 'failed to apply retention', and check its S3 permissions (s3:DeleteObject) and its volume.",
+              "Retention has not run successfully for {{ $value | humanizeDuration }} (counted from the compactor's start while it has never succeeded): expired logs are not deleted and the S3 bill grows. Check that exactly one compactor pod runs and is ready, read its log for 'failed to apply retention', and check its S3 permissions (s3:DeleteObject) and its volume.",
           },
         },
       ],

@@ -1,12 +1,15 @@
 import type { ITerraformDependable } from "cdktf";
 import { check, checkDnsLabel, checkDuration } from "../core/validation";
 import { checkPrometheusRuleGroups, PrometheusRuleGroup } from "./promql";
+import { DASHBOARD_COMPONENTS, DashboardComponent } from "./dashboards";
 import {
   GRAFANA_DASHBOARD_LABEL,
+  LokiDiscovery,
   MonitoringStack,
   resolveMonitoringStack,
   ResolvedMonitoringStack,
   stackGrafanaNamespace,
+  stackLokiDiscovery,
   stackPrometheusSelectorLabels,
 } from "./stack";
 
@@ -19,9 +22,17 @@ export interface MonitoringOptions {
    * @default true with kube-prometheus-stack, false with the standalone prometheus chart (it has no operator)
    */
   readonly operatorObjects?: boolean;
-  /** Deliver the Loki and Fluent Bit dashboards as ConfigMaps for Grafana's sidecar. @default true */
+  /**
+   * Deliver the Loki and Fluent Bit dashboards as ConfigMaps for Grafana's sidecar: the Loki chart's own with
+   * kube-prometheus-stack (they select its ServiceMonitor's labels), the platform's Loki dashboard with the standalone
+   * chart (it selects what that chart's pod job produces). @default true
+   */
   readonly dashboards?: boolean;
-  /** How often Prometheus scrapes Loki and Fluent Bit; at most a quarter of the rules' 1m rate window. @default "15s" */
+  /**
+   * How often the ServiceMonitor and the PodMonitor scrape Loki and Fluent Bit; at most a quarter of the rules' 1m
+   * rate window. The standalone chart's jobs scrape at its release's `server.global.scrape_interval` instead.
+   * @default "15s"
+   */
   readonly scrapeInterval?: string;
   /** Your own Prometheus rules about the platform, in the same typed form as the built-in ones. @default [] */
   readonly ruleGroups?: readonly PrometheusRuleGroup[];
@@ -33,6 +44,8 @@ export interface MonitoredLoki {
   readonly namespace: string;
   /** The release's `loki.fullname`: the monitoring objects' names derive from it. */
   readonly fullname: string;
+  /** The value of each component's `app.kubernetes.io/component` pod label, as the chart sets it: the Loki dashboard selects by it. */
+  readonly components: Readonly<Record<DashboardComponent, string>>;
 }
 
 /** The Fluent Bit agents the PodMonitor scrapes: plain data from the stack. */
@@ -64,6 +77,11 @@ export interface PlatformMonitoringProps extends MonitoringOptions {
 /** The platform monitoring's props with every default applied, validated, and the stack's names derived once. */
 export interface ResolvedPlatformMonitoringProps {
   readonly stack: ResolvedMonitoringStack;
+  /**
+   * How the stack's Prometheus finds Loki's metrics: the chart's ServiceMonitor (kube-prometheus-stack, with the chart's
+   * mixin dashboards), or the pods' `prometheus.io/*` annotations (the standalone chart, with the platform's Loki dashboard).
+   */
+  readonly lokiDiscovery: LokiDiscovery;
   /** Labels that make Prometheus pick up ServiceMonitors, PodMonitors and PrometheusRules. */
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
   /** Whether ServiceMonitor, PodMonitor and PrometheusRule objects are created. */
@@ -116,6 +134,8 @@ export function resolvePlatformMonitoringProps(props: PlatformMonitoringProps, p
   const { loki, fluentBit } = props;
   checkDnsLabel(`${prefix}loki.namespace`, loki?.namespace);
   check(typeof loki.fullname === "string" && loki.fullname !== "", `${prefix}loki.fullname`, loki.fullname, "the Loki release's fullname");
+  // Each is a pod label value the dashboard matches exactly, and joins into one regular expression: a DNS label has no metacharacter.
+  for (const component of DASHBOARD_COMPONENTS) checkDnsLabel(`${prefix}loki.components.${component}`, loki.components?.[component] as string);
   if (fluentBit !== undefined) {
     checkDnsLabel(`${prefix}fluentBit.namespace`, fluentBit.namespace);
     check(
@@ -130,6 +150,7 @@ export function resolvePlatformMonitoringProps(props: PlatformMonitoringProps, p
 
   return {
     stack,
+    lokiDiscovery: stackLokiDiscovery(stack),
     prometheusSelectorLabels: stackPrometheusSelectorLabels(stack),
     operatorObjects,
     dashboards,

@@ -40,6 +40,13 @@ export const ALERTMANAGER_PORT = 9093;
 export const GRAFANA_DASHBOARD_LABEL: Readonly<Record<string, string>> = { grafana_dashboard: "1" };
 /** Where Grafana's sidecar looks, when Grafana is not part of the stack (the reference deployment). */
 export const DEFAULT_GRAFANA_NAMESPACE = "monitoring";
+/**
+ * The standalone chart version the values the stack prints for it were rendered and checked with (the real-program
+ * suite renders them with it, and Prometheus loads the result).
+ */
+export const STANDALONE_PROMETHEUS_CHART_VERSION = "29.27.0";
+/** The standalone chart's Helm repository. */
+export const STANDALONE_PROMETHEUS_CHART_REPOSITORY = "https://prometheus-community.github.io/helm-charts";
 /** The kube-prometheus-stack chart's name, from which its `fullname` is built. */
 const KPS_CHART_NAME = "kube-prometheus-stack";
 /** kube-prometheus-stack cuts its fullname to 26 characters, so that the longest suffix still fits in 63. */
@@ -79,6 +86,31 @@ export function stackAlertmanagerUrl(stack: ResolvedMonitoringStack): string {
  */
 export function stackPrometheusSelectorLabels(stack: ResolvedMonitoringStack): Readonly<Record<string, string>> {
   return stack.kind === "kube-prometheus-stack" ? { release: stack.releaseName } : {};
+}
+
+/**
+ * How the stack's Prometheus finds Loki's metrics, and so which labels Loki's series carry there:
+ * - `service-monitor` (kube-prometheus-stack): the Loki chart's ServiceMonitor; its series carry `job`
+ *   `<namespace>/<component>` (and `app_instance` in chart 18), which the chart's mixin dashboards and rules select;
+ * - `pod-annotations` (the standalone chart): its `kubernetes-pods` job scrapes every pod annotated
+ *   `prometheus.io/scrape: "true"`, at the annotated port and path; its series carry `job="kubernetes-pods"`,
+ *   `namespace`, `pod`, `node` and every pod label with "." and "/" turned into "_" (`app_kubernetes_io_component`),
+ *   which the platform's own Loki dashboard selects.
+ */
+export type LokiDiscovery = "service-monitor" | "pod-annotations";
+
+/** How the stack's Prometheus finds Loki's metrics. */
+export function stackLokiDiscovery(stack: ResolvedMonitoringStack): LokiDiscovery {
+  return stack.kind === "kube-prometheus-stack" ? "service-monitor" : "pod-annotations";
+}
+
+/**
+ * The label a pod label becomes on the series the standalone chart's `kubernetes-pods` job scrapes: its
+ * `labelmap` of `__meta_kubernetes_pod_label_(.+)`, whose names Prometheus' Kubernetes discovery writes with every
+ * character that is not a letter, digit or "_" turned into "_".
+ */
+export function podLabelAsSeriesLabel(podLabel: string): string {
+  return podLabel.replace(/[^a-zA-Z0-9_]/g, "_");
 }
 
 /** The namespace Grafana's sidecar watches: kube-prometheus-stack's Grafana runs in the release's namespace. */

@@ -76,6 +76,11 @@ export const PROGRAMS = {
     what: "nginx",
     install: "`apt-get install nginx` (Debian: /usr/sbin/nginx)",
   },
+  terraform: {
+    env: "TERRAFORM_BIN",
+    what: "Terraform 1.10 or later (its `terraform console` evaluates the plan-time guards; no provider is downloaded)",
+    install: "a Terraform release binary from https://releases.hashicorp.com/terraform/",
+  },
   prometheusChart: {
     env: "PROMETHEUS_CHART_DIR",
     what: "the unpacked chart prometheus-community/prometheus 29.27.0",

@@ -1,5 +1,6 @@
+import { prometheusScrapeAnnotations } from "../../core/kubernetes";
 import type { ContainerResources } from "../sizing";
-import type { ChartEnvVar, ChartGatewayAuth, ChartValuesInput } from "../chart";
+import { CANARY_HTTP_PORT, ChartEnvVar, ChartGatewayAuth, ChartValuesInput, METRICS_PATH } from "../chart";
 import type { ResolvedLokiMonitoring } from "../monitoring-values";
 import { SUPPORT_RESOURCES } from "../support-resources";
 
@@ -50,9 +51,14 @@ export interface Chart18110Values {
   /**
    * With auth on, the canary's tenant (`-user`, `-tenant-id`); absent with auth off, where Loki ignores it. With
    * several tenants its password (`-pass`), as a reference the kubelet expands from the container's environment, which
-   * reads it from a Secret: the password is never in the pod's spec.
+   * reads it from a Secret: the password is never in the pod's spec. With `monitoring.scrapeAnnotations`, its pods'
+   * scrape annotations (`lokiCanary.podAnnotations` since 9.0).
    */
-  readonly lokiCanary: { readonly tenant?: { readonly name: string; readonly password?: string }; readonly extraEnv?: readonly ChartEnvVar[] };
+  readonly lokiCanary: {
+    readonly tenant?: { readonly name: string; readonly password?: string };
+    readonly extraEnv?: readonly ChartEnvVar[];
+    readonly podAnnotations?: Readonly<Record<string, string>>;
+  };
   /** With several tenants: each tenant's gateway user, with the bcrypt hash of its password (never the password). */
   readonly loki?: { readonly tenants: readonly { readonly name: string; readonly passwordHash: string }[] };
   readonly monitoring: Chart18110MonitoringValues;
@@ -111,7 +117,10 @@ export function chart18110Values(input: ChartValuesInput): Chart18110Values {
     },
     memcached: { serviceAccount: SUPPORT_ACCOUNT },
     // Since 9.0 the canary's tenant is lokiCanary.tenant; since 16.0 it no longer inherits loki.* metadata.
-    lokiCanary: input.gatewayAuth ? canaryWithPassword(input.gatewayAuth) : input.authEnabled ? { tenant: { name: input.tenant } } : {},
+    lokiCanary: {
+      ...(input.gatewayAuth ? canaryWithPassword(input.gatewayAuth) : input.authEnabled ? { tenant: { name: input.tenant } } : {}),
+      ...(input.monitoring.scrapeAnnotations ? { podAnnotations: prometheusScrapeAnnotations(CANARY_HTTP_PORT, METRICS_PATH) } : {}),
+    },
     // The chart writes the gateway's htpasswd Secret from these (name:hash lines).
     ...(input.gatewayAuth ? { loki: { tenants: input.gatewayAuth.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash })) } } : {}),
     monitoring: chart18110MonitoringValues(input.monitoring, input.namespace),

@@ -1,4 +1,5 @@
-import type { ChartValuesInput } from "../chart";
+import { prometheusScrapeAnnotations } from "../../core/kubernetes";
+import { CANARY_HTTP_PORT, ChartValuesInput, METRICS_PATH } from "../chart";
 import type { ResolvedLokiMonitoring } from "../monitoring-values";
 
 /**
@@ -46,8 +47,12 @@ export const NO_SOURCE_CIDR = "255.255.255.255/32";
 
 /** The values chart 6.29.0 gets that differ from chart 18.11.0's. Every key exists in the chart's values.yaml. */
 export interface Chart6290Values {
-  /** The canary pushes and queries through the gateway; with auth on it names the tenant with its own flag. */
-  readonly lokiCanary: { readonly extraArgs: readonly string[] };
+  /**
+   * The canary pushes and queries through the gateway; with auth on it names the tenant with its own flag. With
+   * `monitoring.scrapeAnnotations`, its pods' scrape annotations: in 6.29.0 `lokiCanary.annotations` is the pod
+   * template's (values.yaml calls them the DaemonSet's), and there is no `podAnnotations`.
+   */
+  readonly lokiCanary: { readonly extraArgs: readonly string[]; readonly annotations?: Readonly<Record<string, string>> };
   readonly monitoring: Chart6290MonitoringValues;
   /** With NetworkPolicies: the CIDR that makes the chart render the metrics policy's `from`. */
   readonly networkPolicy?: { readonly metrics: { readonly cidrs: readonly string[] } };
@@ -83,7 +88,10 @@ export function chart6290Values(input: ChartValuesInput): Chart6290Values {
   if (input.gatewayAuth !== undefined) throw new Error("chart 6.29.0's gateway does not isolate tenants: resolveLokiReleaseProps refuses them");
   return {
     // The chart passes the canary -tenant-id of monitoring.selfMonitoring.tenant with auth on; this later flag wins.
-    lokiCanary: { extraArgs: input.authEnabled ? [`-tenant-id=${input.tenant}`] : [] },
+    lokiCanary: {
+      extraArgs: input.authEnabled ? [`-tenant-id=${input.tenant}`] : [],
+      ...(input.monitoring.scrapeAnnotations ? { annotations: prometheusScrapeAnnotations(CANARY_HTTP_PORT, METRICS_PATH) } : {}),
+    },
     monitoring: chart6290MonitoringValues(input.monitoring),
     ...(input.networkPolicies ? { networkPolicy: { metrics: { cidrs: [NO_SOURCE_CIDR] } } } : {}),
   };

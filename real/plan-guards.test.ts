@@ -1,19 +1,21 @@
 /**
- * The plan-time guard: the very preconditions the synthesized stack puts on helm_release.loki, evaluated by the real
- * `terraform console` (no providers needed) against simulated StatefulSets as the Kubernetes API returns them.
+ * The plan-time guards: the very preconditions the synthesized stack puts on helm_release.loki, evaluated by the real
+ * `terraform console` (`TERRAFORM_BIN`; no providers needed) against simulated objects as the Kubernetes API returns
+ * them. In the real-program suite, so that the plain `npm test` needs nothing but Node.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LokiStackProps } from "../../lib/loki-stack-props";
-import { LokiChartVersion } from "../../lib/loki/chart";
-import { immutablesChanging, LOKI_CHARTS } from "../../lib/loki/chart-versions";
-import { CHART_UPGRADE_RUNBOOK, inPlaceChecks, IN_PLACE_RUNBOOK, statefulSetNames } from "../../lib/loki/in-place-guard";
-import { LokiRelease } from "../../lib/loki/loki-release";
-import { Json } from "../support/json";
-import { PROCESS_TIMEOUT_MS } from "../support/processes";
-import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../support/synth";
+import { LokiStackProps } from "../lib/loki-stack-props";
+import { LokiChartVersion } from "../lib/loki/chart";
+import { immutablesChanging, LOKI_CHARTS } from "../lib/loki/chart-versions";
+import { CHART_UPGRADE_RUNBOOK, inPlaceChecks, IN_PLACE_RUNBOOK, statefulSetNames } from "../lib/loki/in-place-guard";
+import { LokiRelease } from "../lib/loki/loki-release";
+import { Json } from "../__tests__/support/json";
+import { PROCESS_TIMEOUT_MS } from "../__tests__/support/processes";
+import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../__tests__/support/synth";
+import { programPath } from "./support/programs";
 
 // This file starts processes (terraform console): give each test time for a loaded machine.
 jest.setTimeout(PROCESS_TIMEOUT_MS);
@@ -101,7 +103,7 @@ function evaluate(conditions: readonly string[], objects: unknown, services: unk
         .split(SERVICES)
         .join("local.services"),
     );
-    const result = spawnSync("terraform", ["console"], {
+    const result = spawnSync(programPath("terraform"), ["console"], {
       cwd: dir,
       input: `jsonencode([${expressions.join(", ")}])\n`,
       encoding: "utf8",
@@ -136,7 +138,7 @@ function failingEach(props: Partial<LokiStackProps>, cases: readonly { readonly 
           .join(`local.cases[${i}].services`),
       ),
     );
-    const result = spawnSync("terraform", ["console"], {
+    const result = spawnSync(programPath("terraform"), ["console"], {
       cwd: dir,
       input: `jsonencode([${expressions.join(", ")}])\n`,
       encoding: "utf8",
@@ -289,7 +291,9 @@ describe("given the release on its own, naming no storage class", () => {
 
 describe("given the dashboard namespace check evaluated by terraform console", () => {
   const NAMESPACE = "data.kubernetes_resources.loki_dashboard_namespace.objects";
-  const { json } = synthStack(REFERENCE_PROPS);
+  // The chart writes its dashboards with kube-prometheus-stack (with the standalone chart, the platform delivers its own).
+  const KPS_PROPS: LokiStackProps = { ...REFERENCE_PROPS, monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } } };
+  const { json } = synthStack(KPS_PROPS);
   const release = json.resource.helm_release.loki;
   const precondition = (release.lifecycle.precondition as { condition: string; error_message: string }[]).find((p) => p.condition.includes(NAMESPACE));
   const check = (objects: unknown) => evaluate([(precondition as { condition: string }).condition.split(NAMESPACE).join(STATEFULSETS)], objects)[0];
@@ -310,8 +314,9 @@ describe("given the dashboard namespace check evaluated by terraform console", (
   });
 
   test("given no dashboards, or dashboards in the release's own namespace, then nothing is looked up", () => {
-    for (const props of [{ monitoring: { dashboards: false } }, { grafana: { enabled: false } }, { grafana: { namespace: "loki" } }]) {
-      const other = synthStack({ ...REFERENCE_PROPS, ...props }).json;
+    const variants: Partial<LokiStackProps>[] = [{ monitoring: { dashboards: false } }, { grafana: { enabled: false } }, { grafana: { namespace: "loki" } }];
+    for (const props of variants) {
+      const other = synthStack({ ...KPS_PROPS, ...props, monitoring: { ...KPS_PROPS.monitoring, ...props.monitoring } }).json;
       expect([props, other.data.kubernetes_resources?.loki_dashboard_namespace]).toEqual([props, undefined]);
     }
   });
