@@ -10,7 +10,7 @@ import tseslint from "typescript-eslint";
  * Matches the root of a prebuilt provider package (or its `lib` index), which loads every
  * resource the provider has. `@cdktf/provider-aws/lib/s3-bucket` and the like stay allowed.
  */
-export const PROVIDER_ROOT_IMPORT = "^@cdktf/provider-(aws|helm|kubernetes)(/lib(/index(\\.js)?)?)?/?$";
+export const PROVIDER_ROOT_IMPORT = "^@cdktf/provider-(aws|helm|kubernetes|random)(/lib(/index(\\.js)?)?)?/?$";
 
 /** Why the provider roots are off limits; printed with every finding. */
 export const PROVIDER_ROOT_MESSAGE =

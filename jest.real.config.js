@@ -21,7 +21,8 @@ module.exports = {
   resolver: "<rootDir>/real/support/esm-resolver.cjs",
   // Programs start and stop here: every test sets its own generous timeout as well.
   testTimeout: 300_000,
-  // Two workers, as in `npm test`: each suite file starts its programs once, and two run side by side on 2 cores.
-  maxWorkers: 2,
+  // Three workers on 2 cores: each suite file starts its programs once, and the end-to-end files spend most of their
+  // time waiting on them (an alert's `for`, an outage, a flush), about half the suite's wall time with two workers.
+  maxWorkers: 3,
   workerIdleMemoryLimit: undefined,
 };

@@ -65,6 +65,8 @@ function synthBoth(id: string, props: LokiStackProps): { json: Config; hcl: stri
  */
 const HCL_VARIANTS: readonly (readonly [string, string, LokiStackProps])[] = [
   ...VARIANTS,
+  // Several tenants: Fluent Bit's own ${VARIABLE}s in its config, jsonencode over passwords, nonsensitive hashes.
+  ["loki-s3 with tenants", "loki-s3", { ...ENVIRONMENTS["loki-s3"], tenants: { "team-a": { namespaces: ["shop"] }, "team-b": { namespaces: ["billing"], credentials: { secretName: "team-b-loki" } } } }],
   [
     "loki-s3 with kube-prometheus-stack monitoring",
     "loki-s3",

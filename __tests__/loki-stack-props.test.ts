@@ -35,7 +35,7 @@ describe("resolveLokiStackProps defaults", () => {
   });
 
   test("given no tenant, then auth is off and the tenant is Loki's single-tenant name", () => {
-    expect(s.tenancy).toEqual({ authEnabled: false, tenant: "fake" });
+    expect(s.tenancy).toEqual({ authEnabled: false, tenant: "fake", tenants: ["fake"] });
   });
 
   test("given no storage settings, then S3 with separate buckets, SSE-S3, IRSA and destroy protection", () => {
@@ -106,7 +106,7 @@ describe("resolveLokiStackProps choices", () => {
 
   test("given a tenant, then auth turns on and that tenant is used", () => {
     const s = resolve({ tenant: "team-a" });
-    expect(s.tenancy).toEqual({ authEnabled: true, tenant: "team-a" });
+    expect(s.tenancy).toEqual({ authEnabled: true, tenant: "team-a", tenants: ["team-a"] });
     expect(s.fluentBit?.loki.tenant).toBe("team-a");
     expect(s.grafana?.loki.tenant).toBe("team-a");
   });
@@ -191,7 +191,7 @@ describe("resolveLokiStackProps validation", () => {
     ["retention below a day", { retentionPeriod: "12h" }, "retentionPeriod", /at least "24h"/],
     ["retention that is not whole days", { retentionPeriod: "36h" }, "retentionPeriod", /whole number of days/],
     ["retention in days", { retentionPeriod: "3d" }, "retentionPeriod", /written in hours/],
-    ["a backstop no longer than retention", { retentionPeriod: "720h", chunksExpirationDays: 30 }, "chunksExpirationDays", /more than the retention period of 30 days/],
+    ["a backstop no longer than retention", { retentionPeriod: "720h", chunksExpirationDays: 30 }, "chunksExpirationDays", /more than the longest retention period, 30 days/],
     ["a tenant with auth off", { tenant: "tenant_foo", authEnabled: false }, "tenant", /would never see a line/],
     ["auth on without a tenant", { authEnabled: true }, "tenant", /set when authEnabled is true/],
     ["a tenant with a slash", { tenant: "team/a" }, "tenant", /a tenant of letters, digits, "_" and "-"/],

@@ -10,6 +10,8 @@ import { MINIO_TRANSITION_RUNBOOK } from "../lib/loki/in-place-guard";
 import { chartFullname, LOKI_CHART_VERSIONS } from "../lib/loki/chart";
 import { immutablesChanging, LOKI_CHARTS } from "../lib/loki/chart-versions";
 import { EBS_CSI_README_SECTION } from "../lib/volumes/storage-class";
+import { CREDENTIALS_README_SECTION } from "../lib/access/credentials";
+import { NETWORK_POLICIES_README_SECTION } from "../lib/access/network-policies";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
@@ -43,6 +45,10 @@ describe("given the README runbook", () => {
     section("## Upgrading from chart 6.29.0 to 18.11.0");
     expect(EBS_CSI_README_SECTION).toBe(`README.md#${anchor("## Storage class and the EBS CSI driver")}`);
     section("## Storage class and the EBS CSI driver");
+    expect(CREDENTIALS_README_SECTION).toBe(`README.md#${anchor("### Rotating a tenant's credentials")}`);
+    section("### Rotating a tenant's credentials");
+    expect(NETWORK_POLICIES_README_SECTION).toBe(`README.md#${anchor("### What the NetworkPolicies allow and deny")}`);
+    section("### What the NetworkPolicies allow and deny");
     for (const sub of [
       "### Expanding volumes",
       "### Changing the storage class",

@@ -2,8 +2,9 @@
 
 // The stack and its props.
 export { LokiStack, PINNED_ADDRESSES, pinnedAddress } from "./loki-stack";
-export { DEFAULT_REGION, resolveLokiStackProps } from "./loki-stack-props";
+export { DEFAULT_REGION, resolveLokiStackProps, SECRET_PENDING, withTenantSecrets } from "./loki-stack-props";
 export type {
+  AccessSettings,
   FluentBitSettings,
   GrafanaSettings,
   KubeconfigAccess,
@@ -14,6 +15,8 @@ export type {
   S3StackStorage,
   S3StateBackend,
   StorageMode,
+  TenantSecrets,
+  TenantSettings,
 } from "./loki-stack-props";
 
 // Shared building blocks.
@@ -21,6 +24,17 @@ export { ConfigError } from "./core/validation";
 export { canonicalQuantity, lokiByteSize, quantityBytes } from "./core/quantity";
 export { prometheusScrapeAnnotations } from "./core/kubernetes";
 export type { IGrantee, PolicyDocument, PolicyStatement } from "./core/iam-policy";
+export { NAMESPACE_NAME_LABEL } from "./core/kubernetes";
+export type { PodPeer } from "./core/kubernetes";
+export { escapeTerraformTemplates } from "./core/terraform";
+
+// Tenants and access.
+export { checkTenantName, DEFAULT_PLATFORM_TENANT, resolveTenants } from "./access/tenants";
+export type { ResolvedCredentials, ResolvedTenant, ResolvedTenants, TenantAccessProps, TenantCredentialsProps, TenantsProps } from "./access/tenants";
+export { BCRYPT_HASH, CREDENTIALS_README_SECTION, GENERATED_PASSWORD_LENGTH, namedSecretCheck, SECRET_KEYS, TenantCredentials } from "./access/credentials";
+export type { AccessPrecondition, TenantSecret } from "./access/credentials";
+export { enforcementCheck, NETWORK_POLICIES_README_SECTION, PolicyEnforcementCheck, resolveNetworkPolicies, VPC_CNI, VPC_CNI_CONFIG } from "./access/network-policies";
+export type { NetworkPoliciesProps, PolicyEnforcement, ResolvedNetworkPolicies } from "./access/network-policies";
 
 // Storage.
 export { LogBucket } from "./storage/log-bucket";
@@ -57,6 +71,8 @@ export {
 export type {
   AgentVersion,
   BundledMinio,
+  ChartGatewayAuth,
+  GatewayTenantIsolation,
   ChartEnvVar,
   ChartImmutables,
   ChartObjectStoreKind,
@@ -68,19 +84,33 @@ export type {
   SchemaPeriod,
 } from "./loki/chart";
 export { DEFAULT_CHART_REPOSITORY, immutablesChanging, isLokiChartVersion, LOKI_CHART, LOKI_CHARTS, lokiChartFacts } from "./loki/chart-versions";
-export { chart6290MonitoringValues, chart6290Values } from "./loki/charts/values-6.29.0";
+export { chart6290MonitoringValues, chart6290Values, NO_SOURCE_CIDR } from "./loki/charts/values-6.29.0";
 export type { Chart6290MonitoringValues, Chart6290Values } from "./loki/charts/values-6.29.0";
-export { chart18110MonitoringValues, chart18110Values } from "./loki/charts/values-18.11.0";
-export type { Chart18110MonitoringValues, Chart18110Values, SupportServiceAccount } from "./loki/charts/values-18.11.0";
+export { chart18110MonitoringValues, chart18110Values, GATEWAY_TENANT_SNIPPET } from "./loki/charts/values-18.11.0";
+export type { Chart18110GatewayAuth, Chart18110MonitoringValues, Chart18110Values, SupportServiceAccount } from "./loki/charts/values-18.11.0";
 export { deriveNames } from "./loki/names";
 export type { Names } from "./loki/names";
-export { resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
-export type { Tenancy, TenancyProps } from "./loki/tenancy";
-export { DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
-export type { LokiObjectStorage, LokiReleaseProps, LokiSize, MinioTransition, ResolvedLokiReleaseProps } from "./loki/loki-props";
+export { checkTenant, resolveTenancy, SINGLE_TENANT } from "./loki/tenancy";
+export type { GatewayAuth, LokiTenantProps, Tenancy, TenancyProps } from "./loki/tenancy";
+export { checkNetworkAccess, lokiOwnPolicies, namespacesSelector, networkPolicyValues, OBJECT_STORAGE_PORT, POD_IDENTITY_AGENT, releaseSelectorLabels } from "./loki/network-policy";
+export type { LokiNetworkAccess, NetworkPolicyObject, NetworkPolicyValues } from "./loki/network-policy";
+export { checkMultiTenantChart, DEFAULT_ALERTMANAGER_URL, resolveLokiReleaseProps, SIZE_PRESETS } from "./loki/loki-props";
+export type { LokiObjectStorage, LokiReleaseProps, LokiSize, MinioTransition, ReleasePrecondition, ResolvedLokiReleaseProps, ResolvedLokiTenant } from "./loki/loki-props";
 export { LokiRelease } from "./loki/loki-release";
-export { buildLokiValues, MINIO_CREDENTIAL_ENV, MINIO_RELEASE_STORE, scrapeAnnotationValues, SUPPORT_RESOURCES, transitionPeriod } from "./loki/values";
-export type { LokiValues, MinioReleaseNamedStore, MinioReleaseS3, SharedLokiValues } from "./loki/values";
+export {
+  buildLokiValues,
+  CANARY_CREDENTIALS_OBJECT,
+  CANARY_PASSWORD_ENV,
+  CANARY_PASSWORD_KEY,
+  CANARY_PASSWORD_SETTING,
+  canarySecretName,
+  MINIO_CREDENTIAL_ENV,
+  MINIO_RELEASE_STORE,
+  scrapeAnnotationValues,
+  SUPPORT_RESOURCES,
+  transitionPeriod,
+} from "./loki/values";
+export type { AccessValues, CanaryCredentialsObject, LokiValues, MinioReleaseNamedStore, MinioReleaseS3, SharedLokiValues } from "./loki/values";
 export {
   COMPONENT_RESOURCES,
   defaultLimits,
@@ -88,6 +118,7 @@ export {
   MAX_INGEST_GB_PER_DAY,
   RECOVERY_WINDOW_HOURS,
   resolveSizing,
+  resolveTenantLimits,
   tierFor,
 } from "./loki/sizing";
 export type {
@@ -134,20 +165,27 @@ export { checkRuleFiles, checkRuleFileText, findRuleFileProblem, GoTemplateError
 export type { RuleFileProblem, RulerFieldTreatment, RulerFormat } from "./loki/rules/rulefmt";
 
 // Fluent Bit.
-export { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
-export { DEFAULT_FLUENT_BIT_IMAGE, resolveFluentBitProps } from "./fluent-bit/props";
+export { CREDENTIALS_VERSION_ANNOTATION, FLUENT_BIT_CREDENTIALS_SECRET, FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS, FluentBit } from "./fluent-bit/fluent-bit";
+export { DEFAULT_FLUENT_BIT_IMAGE, fluentBitSizeBytes, MIN_OUTPUT_BUFFER_MB, outputBufferLimit, resolveFluentBitProps } from "./fluent-bit/props";
 export { FLUENT_BIT_VERSIONS } from "./fluent-bit/agent";
 export type { FluentBitAgentFacts, FluentBitVersion } from "./fluent-bit/agent";
 export { DEFAULT_FLUENT_BIT_VERSION, FLUENT_BIT_AGENTS, fluentBitAgent } from "./fluent-bit/agent-versions";
-export type { FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, ResolvedFluentBitProps } from "./fluent-bit/props";
-export { buildFluentBitConfig, renderFluentBitConfig, shapeOf } from "./fluent-bit/config";
+export type { FluentBitNetworkPolicy, FluentBitOptions, FluentBitProps, FluentBitResources, LokiPushTarget, PushTenant, ResolvedFluentBitProps } from "./fluent-bit/props";
+export { buildFluentBitConfig, passwordVariable, renderFluentBitConfig, shapeOf, tenantTagRegex } from "./fluent-bit/config";
 export { MERGED_LOG_KEY, REMOVED_KEYS, storedLine } from "./fluent-bit/lines";
 export type { LineShape, SampleLine } from "./fluent-bit/lines";
 export type { FluentBitConfig } from "./fluent-bit/config";
 
 // Grafana.
-export { GRAFANA_TIMEOUT_MARGIN_SECONDS, grafanaTimeoutSeconds, LokiDatasource, resolveLokiDatasourceProps } from "./grafana/loki-datasource";
-export type { LokiDatasourceProps, LokiQueryTarget } from "./grafana/loki-datasource";
+export {
+  GRAFANA_TIMEOUT_MARGIN_SECONDS,
+  grafanaTimeoutSeconds,
+  LokiDatasource,
+  resolveLokiDatasourceProps,
+  tenantDatasourceUid,
+  tenantDatasourcesProvisioning,
+} from "./grafana/loki-datasource";
+export type { LokiDatasourceProps, LokiQueryTarget, QueryTenant } from "./grafana/loki-datasource";
 
 // Monitoring.
 export {
@@ -159,8 +197,10 @@ export {
   resolveMonitoringStack,
   stackAlertmanagerUrl,
   podLabelAsSeriesLabel,
+  stackAlertmanagerPods,
   stackGrafanaNamespace,
   stackLokiDiscovery,
+  stackPrometheusPods,
   stackPrometheusSelectorLabels,
   STANDALONE_PROMETHEUS_CHART_REPOSITORY,
   STANDALONE_PROMETHEUS_CHART_VERSION,

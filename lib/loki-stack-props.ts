@@ -1,11 +1,15 @@
+import { NetworkPoliciesProps, resolveNetworkPolicies, ResolvedNetworkPolicies } from "./access/network-policies";
+import { ResolvedTenants, resolveTenants, TenantAccessProps } from "./access/tenants";
+import type { PodPeer } from "./core/kubernetes";
 import { check, checkBucketName, checkDnsLabel, checkRegion, ConfigError } from "./core/validation";
 import { LokiDatasourceProps, resolveLokiDatasourceProps, ResolvedLokiDatasourceProps } from "./grafana/loki-datasource";
 import { FLUENT_BIT_PORT_NAME, FLUENT_BIT_SELECTOR_LABELS } from "./fluent-bit/fluent-bit";
-import { FluentBitOptions, FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
+import { FluentBitOptions, FluentBitProps, PushTenant, resolveFluentBitProps, ResolvedFluentBitProps } from "./fluent-bit/props";
 import { IdentityMode, resolveLokiRoleProps, ResolvedLokiRoleProps } from "./identity/loki-role";
 import { COMPONENT_SUFFIXES, LokiChartVersion, LokiComponent } from "./loki/chart";
 import { lokiChartFacts } from "./loki/chart-versions";
 import {
+  checkMultiTenantChart,
   LokiObjectStorage,
   LokiReleaseProps,
   LokiSize,
@@ -18,10 +22,11 @@ import {
 import { Names } from "./loki/names";
 import { RuleGroup } from "./loki/rules/rules";
 import { ComponentResourceOverride, LokiLimits } from "./loki/sizing";
-import { resolveTenancy, Tenancy } from "./loki/tenancy";
+import type { LokiNetworkAccess } from "./loki/network-policy";
+import { LokiTenantProps, resolveTenancy, Tenancy } from "./loki/tenancy";
 import { ZoneMigrationStage } from "./loki/storage-safety";
 import { MonitoringOptions, PlatformMonitoringProps, resolvePlatformMonitoringProps, ResolvedPlatformMonitoringProps } from "./monitoring/props";
-import { resolveMonitoringStack, stackAlertmanagerUrl, stackGrafanaNamespace } from "./monitoring/stack";
+import { ALERTMANAGER_PORT, resolveMonitoringStack, stackAlertmanagerPods, stackAlertmanagerUrl, stackGrafanaNamespace, stackPrometheusPods } from "./monitoring/stack";
 import { BucketEncryption, LogBucketsProps, resolveLogBucketsProps, ResolvedLogBucketsProps } from "./storage/log-buckets";
 import { MINIO_CREDENTIAL_KEYS, MINIO_STORE_BUCKETS, minioEndpoint, minioFullname, MinioStoreProps } from "./storage/minio-store";
 import { defaultNoncurrentVersionExpirationDays } from "./storage/versioning-cost";
@@ -73,6 +78,12 @@ export interface GrafanaSettings {
  * `dashboards` defaults to `grafana.enabled`: the dashboards go to Grafana's namespace, which may not exist without it.
  */
 export type MonitoringSettings = MonitoringOptions;
+
+/**
+ * One team's tenant: the namespaces whose logs it owns, its credentials at the gateway, and its own retention, limits
+ * and rules in Loki. Its name (the key in `tenants`) is its Loki tenant ID and its user at the gateway.
+ */
+export interface TenantSettings extends TenantAccessProps, LokiTenantProps {}
 
 /** Everything a LokiStack can be told. Only `clusterName` is required. */
 export interface LokiStackProps {
@@ -194,6 +205,21 @@ export interface LokiStackProps {
   /** Helm values deep-merged over everything the stack sets; the escape hatch. @default {} */
   readonly valuesOverrides?: Readonly<Record<string, unknown>>;
 
+  /**
+   * Several tenants, one per team, by name: each owns the logs of its namespaces, reads and writes only them through the
+   * gateway with its own credentials, and has its own retention, limits and rules. Turns auth on; `tenant` must be unset.
+   * Only with chart 18.11.0 (6.29.0's gateway does not isolate tenants). See the README, "Tenants and access".
+   * @default none: one tenant (see tenant and authEnabled)
+   */
+  readonly tenants?: Readonly<Record<string, TenantSettings>>;
+  /**
+   * With tenants: the tenant that receives the logs of every namespace no tenant claims (the cluster's own, Loki's, any
+   * new namespace) and the canary's, and owns the top-level ruleGroups. It may be one of `tenants`. @default "platform"
+   */
+  readonly platformTenant?: string;
+  /** NetworkPolicies of Loki and the agents, and what enforces them. @default enabled, enforced by the VPC CNI (checked at plan time) */
+  readonly networkPolicies?: NetworkPoliciesProps;
+
   /** The Fluent Bit agent. @default enabled, see FluentBitSettings */
   readonly fluentBit?: FluentBitSettings;
   /** The Grafana data source. @default enabled, see GrafanaSettings */
@@ -248,6 +274,55 @@ export interface LokiStackSettings {
   readonly grafana?: ResolvedLokiDatasourceProps;
   /** The platform monitoring's props, without what the stack wires in (dependencies). */
   readonly monitoring: ResolvedPlatformMonitoringProps;
+  /** Tenants (several) and NetworkPolicies. */
+  readonly access: AccessSettings;
+}
+
+/** The access part's settings: the tenants, when there are several, and the NetworkPolicies. */
+export interface AccessSettings {
+  /** Several tenants, resolved; absent with one. */
+  readonly tenants?: ResolvedTenants;
+  readonly networkPolicies: ResolvedNetworkPolicies;
+}
+
+/** Each tenant's password and bcrypt hash, by tenant: Terraform expressions from the access part's credentials. */
+export type TenantSecrets = Readonly<Record<string, { readonly password: string; readonly passwordHash: string }>>;
+
+/**
+ * Stands in for a tenant's password and hash while the props are checked, before the credentials exist: the stack hands
+ * the parts the real Terraform expressions (withTenantSecrets).
+ */
+export const SECRET_PENDING = "(set at apply)";
+
+/**
+ * The settings with each tenant's real password and hash in the parts that read them: the agents, Grafana's data
+ * sources, the gateway and the canary. Pure.
+ */
+export function withTenantSecrets(settings: LokiStackSettings, secrets: TenantSecrets): LokiStackSettings {
+  if (settings.access.tenants === undefined) return settings;
+  const secret = (name: string) => {
+    const found = secrets[name];
+    if (found === undefined) throw new Error(`no credentials for tenant ${name}`);
+    return found;
+  };
+  const { fluentBit, grafana, loki, lokiResolved } = settings;
+  const gatewayAuth = {
+    passwordHashes: Object.fromEntries(Object.keys(loki.gatewayAuth?.passwordHashes ?? {}).map((t) => [t, secret(t).passwordHash])),
+    canaryPassword: secret(lokiResolved.tenancy.tenant).password,
+  };
+  return {
+    ...settings,
+    loki: { ...loki, gatewayAuth },
+    lokiResolved: { ...lokiResolved, gatewayAuth },
+    fluentBit: fluentBit && {
+      ...fluentBit,
+      loki: { ...fluentBit.loki, tenants: fluentBit.loki.tenants?.map((t) => ({ ...t, password: secret(t.name).password })) },
+    },
+    grafana: grafana && {
+      ...grafana,
+      loki: { ...grafana.loki, tenants: grafana.loki.tenants?.map((t) => ({ ...t, password: secret(t.name).password })) },
+    },
+  };
 }
 
 /** Props that only mean something with S3 storage. */
@@ -316,14 +391,35 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     backend = { bucket: props.backend.bucket, key, region: backendRegion };
   }
 
-  // The chart version, then the names and the tenant every part shares, decided once by its rules.
+  // The chart version, then the names and the tenants every part shares, decided once by their rules.
   const chart = lokiChartFacts(props.chartVersion);
   const names = resolveLokiNames(props, "", chart);
-  const tenancy = resolveTenancy(props);
+  let tenants: ResolvedTenants | undefined;
+  let lokiTenants: Record<string, LokiTenantProps> | undefined;
+  if (props.tenants !== undefined) {
+    checkMultiTenantChart("tenants", props.tenants, chart);
+    check(props.tenant === undefined, "tenant", props.tenant, "unset with tenants", "with several tenants, platformTenant names the one that receives unclaimed namespaces");
+    tenants = resolveTenants({ tenants: props.tenants, platformTenant: props.platformTenant, authEnabled: props.authEnabled ?? true, lokiNamespace: names.namespace });
+    lokiTenants = Object.fromEntries(
+      tenants.tenants.map((t) => {
+        const given = props.tenants?.[t.name] ?? { namespaces: [] };
+        return [t.name, { retentionPeriod: given.retentionPeriod, limits: given.limits, ruleGroups: given.ruleGroups }];
+      }),
+    );
+  } else {
+    check(props.platformTenant === undefined, "platformTenant", props.platformTenant, "unset without tenants", "it names the tenant of unclaimed namespaces among several");
+  }
+  const tenancy = resolveTenancy({ authEnabled: props.authEnabled, tenant: tenants?.platformTenant ?? props.tenant, tenants: lokiTenants });
+  const networkPolicies = resolveNetworkPolicies(props.networkPolicies, "networkPolicies.");
+  // The longest any tenant keeps its logs: what the object store's backstop must outlive.
+  const longestRetentionDays = Math.max(
+    retentionDaysOf("retentionPeriod", props.retentionPeriod),
+    ...Object.entries(props.tenants ?? {}).map(([name, t]) => (t?.retentionPeriod === undefined ? 0 : retentionDaysOf(`tenants.${name}.retentionPeriod`, t.retentionPeriod))),
+  );
 
   const storageMode = props.storage ?? "s3";
   check(storageMode === "s3" || storageMode === "minio", "storage", storageMode, '"s3" or "minio"');
-  const { retentionDays } = resolveRetention("retentionPeriod", props.retentionPeriod);
+  const retentionDays = longestRetentionDays;
 
   let storage: LokiStackSettings["storage"];
   let lokiStorage: LokiObjectStorage;
@@ -386,7 +482,7 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
       chunksExpirationDays > retentionDays,
       "chunksExpirationDays",
       chunksExpirationDays,
-      `more than the retention period of ${retentionDays} days (retentionPeriod "${props.retentionPeriod ?? "744h"}")`,
+      `more than the longest retention period, ${retentionDays} days (retentionPeriod "${props.retentionPeriod ?? "744h"}"${props.tenants !== undefined ? ", or a tenant's own" : ""})`,
       "the lifecycle backstop would delete logs that Loki still serves",
     );
     const identity = resolveLokiRoleProps({
@@ -407,18 +503,25 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
 
   // The monitoring stack decides, once, the defaults that tie the platform to it: the Alertmanager the ruler
   // sends to and the namespace Grafana's sidecar watches. Explicit alertmanagerUrl and grafana.namespace win.
-  const monitoringStack = resolveMonitoringStack(props.monitoring?.stack, "monitoring.");
-  const alertmanagerUrl = props.alertmanagerUrl ?? stackAlertmanagerUrl(monitoringStack);
+  const alertmanagerUrl = props.alertmanagerUrl ?? stackAlertmanagerUrl(resolveMonitoringStack(props.monitoring?.stack, "monitoring."));
 
-  // The tenant header the agents and Grafana send: only with auth on, since Loki ignores it otherwise.
-  const tenant = tenancy.authEnabled ? tenancy.tenant : undefined;
+  // The tenant header the agents and Grafana send: only with auth on and one tenant, since Loki ignores it otherwise
+  // and, with several, the gateway sets it from the authenticated user.
+  const tenant = tenancy.authEnabled && tenants === undefined ? tenancy.tenant : undefined;
+  const monitoringStack = resolveMonitoringStack(props.monitoring?.stack, "monitoring.");
+  const prometheusPods = stackPrometheusPods(monitoringStack);
   // A part that is turned off is still checked: a mistake must not wait until the day it is turned on.
   const { enabled: fluentBitEnabled = true, ...fluentBitOptions } = props.fluentBit ?? {};
+  // One tenant: the agents push straight to the distributor. Several: through the gateway, as each tenant.
+  const pushTenants: PushTenant[] | undefined = tenants?.tenants.map((t) => ({ name: t.name, namespaces: t.namespaces, unclaimed: t.platform, password: SECRET_PENDING }));
   const fluentBitProps: FluentBitProps = {
     ...fluentBitOptions,
     // The agent version that goes with the chart version (its image, probes and metrics path).
     version: chart.fluentBitVersion,
-    loki: { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
+    loki: pushTenants
+      ? { host: names.gatewayHost, port: chart.gatewayPort, path: names.pushPath, tenants: pushTenants }
+      : { host: names.distributorHost, port: names.distributorPort, path: names.pushPath, tenant },
+    ...(networkPolicies.enabled ? { networkPolicy: { metricsScrapers: prometheusPods } } : {}),
   };
   const fluentBit = resolveFluentBitProps(fluentBitProps, "fluentBit.");
   check(
@@ -452,7 +555,8 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     releaseName: props.releaseName,
     serviceAccountName: props.serviceAccountName,
     authEnabled: props.authEnabled,
-    tenant: props.tenant,
+    tenant: tenants?.platformTenant ?? props.tenant,
+    tenants: lokiTenants,
     chartRepository: props.chartRepository,
     chartVersion: props.chartVersion,
     helmTimeoutSeconds: props.helmTimeoutSeconds,
@@ -488,6 +592,27 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
       dashboardLabels: monitoring.dashboardLabels,
       scrapeAnnotations: monitoring.lokiDiscovery === "pod-annotations",
     },
+    ...(tenants !== undefined
+      ? { gatewayAuth: { passwordHashes: Object.fromEntries(tenants.tenants.map((t) => [t.name, SECRET_PENDING])), canaryPassword: SECRET_PENDING } }
+      : {}),
+    ...(networkPolicies.enabled
+      ? {
+          networkAccess: lokiNetworkAccess({
+            lokiNamespace: names.namespace,
+            gatewayNamespaces: networkPolicies.gatewayNamespaces,
+            fluentBit: fluentBitEnabled ? { namespace: fluentBit.namespace, podLabels: FLUENT_BIT_SELECTOR_LABELS } : undefined,
+            agentsPushToDistributor: tenants === undefined,
+            grafanaNamespace: grafanaEnabled ? grafanaNamespace : undefined,
+            prometheusPods,
+            alertmanager:
+              props.alertmanagerUrl === undefined || props.alertmanagerUrl === stackAlertmanagerUrl(monitoringStack)
+                ? { peer: stackAlertmanagerPods(monitoringStack), port: ALERTMANAGER_PORT }
+                : { port: urlPort(alertmanagerUrl) },
+            storageMode: storage.mode,
+            podIdentity: storage.mode === "s3" && storage.identity.identity === "pod-identity",
+          }),
+        }
+      : {}),
   };
   const lokiResolved = resolveLokiReleaseProps({ ...loki, storage: lokiStorage });
 
@@ -506,7 +631,12 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
   const grafanaProps: LokiDatasourceProps = {
     namespace: grafanaNamespace,
     // Through the gateway: it also routes the ruler's rules and alerts APIs, which Grafana's rules view reads.
-    loki: { queryUrl: names.gatewayUrl, fullname: names.fullname, releaseName: names.releaseName, tenant },
+    loki: {
+      queryUrl: names.gatewayUrl,
+      fullname: names.fullname,
+      releaseName: names.releaseName,
+      ...(tenants ? { tenants: tenants.tenants.map((t) => ({ name: t.name, password: SECRET_PENDING })) } : { tenant }),
+    },
     // Grafana waits at least as long as Loki's query timeout: one setting, limits.queryTimeoutSeconds.
     queryTimeoutSeconds: lokiResolved.sizing.limits.queryTimeoutSeconds,
   };
@@ -527,5 +657,53 @@ export function resolveLokiStackProps(props: LokiStackProps, stackId: string): L
     fluentBit: fluentBitEnabled ? fluentBit : undefined,
     grafana: grafanaEnabled ? grafana : undefined,
     monitoring,
+    access: { tenants, networkPolicies },
+  };
+}
+
+/** A retention period's length in days, checked. */
+function retentionDaysOf(setting: string, retentionPeriod: string | undefined): number {
+  return resolveRetention(setting, retentionPeriod).retentionDays;
+}
+
+/** The port of an http(s) URL, its scheme's default when it names none. */
+function urlPort(url: string): number {
+  const parsed = new URL(url);
+  return parsed.port !== "" ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+}
+
+/** What the network access of Loki is derived from: the stack's own parts. */
+interface NetworkAccessInputs {
+  readonly lokiNamespace: string;
+  readonly gatewayNamespaces: readonly string[];
+  readonly fluentBit?: PodPeer;
+  readonly agentsPushToDistributor: boolean;
+  readonly grafanaNamespace?: string;
+  readonly prometheusPods: PodPeer;
+  readonly alertmanager: LokiNetworkAccess["alertmanager"];
+  readonly storageMode: "s3" | "minio" | "minio-release";
+  readonly podIdentity: boolean;
+}
+
+/**
+ * Who may reach Loki and where it may go, from the stack's own parts: the gateway from the agents' namespace,
+ * Grafana's, the ones listed and Loki's own; the distributor from the agents only with one tenant (several push through
+ * the gateway); the metrics from the monitoring stack's Prometheus pods; the ruler to its Alertmanager; object storage
+ * outside the cluster in S3 mode; the Pod Identity agent with Pod Identity.
+ */
+function lokiNetworkAccess(inputs: NetworkAccessInputs): LokiNetworkAccess {
+  const { fluentBit } = inputs;
+  return {
+    gatewayClientNamespaces: [
+      inputs.lokiNamespace,
+      ...(fluentBit ? [fluentBit.namespace] : []),
+      ...(inputs.grafanaNamespace ? [inputs.grafanaNamespace] : []),
+      ...inputs.gatewayNamespaces,
+    ],
+    distributorClients: fluentBit && inputs.agentsPushToDistributor ? [fluentBit] : [],
+    metricsScrapers: inputs.prometheusPods,
+    alertmanager: inputs.alertmanager,
+    externalObjectStorage: inputs.storageMode === "s3",
+    podIdentityAgent: inputs.podIdentity,
   };
 }

@@ -1,9 +1,12 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Fn, LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { Construct, Node } from "constructs";
 import { stringify } from "yaml";
+import { TenantCredentials } from "./access/credentials";
+import { PolicyEnforcementCheck } from "./access/network-policies";
 import { FluentBit } from "./fluent-bit/fluent-bit";
 import { LokiDatasource } from "./grafana/loki-datasource";
 import { EksCluster } from "./identity/eks-cluster";
@@ -12,7 +15,7 @@ import { LokiRelease } from "./loki/loki-release";
 import { Names } from "./loki/names";
 import { releaseRequests } from "./loki/release-requests";
 import { Tenancy } from "./loki/tenancy";
-import { LokiStackProps, LokiStackSettings, resolveLokiStackProps } from "./loki-stack-props";
+import { LokiStackProps, LokiStackSettings, resolveLokiStackProps, withTenantSecrets } from "./loki-stack-props";
 import { PlatformMonitoring, terraformLiteral } from "./monitoring/monitoring";
 import { RULE_FILE_HELM_UPGRADE_OUTPUT, RULE_FILE_VALUES_OUTPUT } from "./monitoring/rule-file";
 import { LogBuckets } from "./storage/log-buckets";
@@ -63,7 +66,28 @@ export const PINNED_ADDRESSES: Readonly<Record<string, string>> = {
   "MinioStore/Resource": "loki_minio_store",
   /** `data.kubernetes_resources.loki_bundled_minio`: the bundled MinIO, read by the in-place guard in MinIO mode on chart 18.11.0. */
   "Loki/InPlaceGuard/BundledMinio": "loki_bundled_minio",
+  /** `data.kubernetes_resources.loki_vpc_cni`: the VPC CNI's DaemonSet, read by the NetworkPolicy enforcement check. */
+  "PolicyEnforcement/VpcCni": "loki_vpc_cni",
+  /** `data.kubernetes_resources.loki_vpc_cni_config`: the VPC CNI's ConfigMap, read by the NetworkPolicy enforcement check. */
+  "PolicyEnforcement/VpcCniConfig": "loki_vpc_cni_config",
+  /** `kubernetes_network_policy_v1.fluent_bit`: the agents' NetworkPolicy. */
+  "FluentBit/NetworkPolicy": "fluent_bit",
+  /** `kubernetes_secret_v1.fluent_bit_loki_credentials`: the tenants' passwords the agents read (several tenants). */
+  "FluentBit/Credentials": "fluent_bit_loki_credentials",
+  /** `kubernetes_secret_v1.loki_grafana_datasources`: one data source per tenant (several tenants). */
+  "GrafanaDatasource/Secret": "loki_grafana_datasources",
 };
+
+/**
+ * Terraform names of the elements there is one of per tenant, keyed by the tenant's name: a tenant's password must
+ * survive adding and removing other tenants, and a new name for it would be a new password for every reader.
+ */
+const PINNED_TENANT_ADDRESSES: readonly { readonly path: RegExp; readonly name: (tenant: string) => string }[] = [
+  /** `random_password.loki_tenant_<tenant>`: a generated password and its bcrypt hash. */
+  { path: /^TenantCredentials\/([a-z0-9-]+)\/Password$/, name: (tenant) => `loki_tenant_${tenant}` },
+  /** `data.kubernetes_resources.loki_tenant_<tenant>_secret`: a credentials Secret you named. */
+  { path: /^TenantCredentials\/([a-z0-9-]+)\/Secret$/, name: (tenant) => `loki_tenant_${tenant}_secret` },
+];
 
 /** The pinned Terraform name of an element of a stack, from PINNED_ADDRESSES; undefined when it has none. */
 export function pinnedAddress(stack: TerraformStack, element: TerraformElement | Node): string | undefined {
@@ -72,7 +96,12 @@ export function pinnedAddress(stack: TerraformStack, element: TerraformElement |
     .slice(node.scopes.indexOf(stack) + 1)
     .map((scope) => scope.node.id)
     .join("/");
-  return PINNED_ADDRESSES[path];
+  if (PINNED_ADDRESSES[path] !== undefined) return PINNED_ADDRESSES[path];
+  for (const pinned of PINNED_TENANT_ADDRESSES) {
+    const match = pinned.path.exec(path);
+    if (match) return pinned.name(match[1]);
+  }
+  return undefined;
 }
 
 /** Kubernetes API access shared by the Kubernetes and Helm providers. */
@@ -114,18 +143,21 @@ export class LokiStack extends TerraformStack {
   public readonly grafanaDatasource?: LokiDatasource;
   /** The platform's PodMonitor, PrometheusRule and Fluent Bit dashboard. */
   public readonly monitoring: PlatformMonitoring;
+  /** Each tenant's credentials (several tenants). */
+  public readonly credentials?: TenantCredentials;
+  /** The plan-time check that the cluster enforces NetworkPolicies (with the VPC CNI). */
+  public readonly policyEnforcement?: PolicyEnforcementCheck;
 
   constructor(scope: Construct, id: string, props: LokiStackProps) {
     super(scope, id);
     // Validate everything before creating a single resource.
-    const settings = resolveLokiStackProps(props, id);
-    const { names, tenancy } = settings;
-    this.settings = settings;
+    const checked = resolveLokiStackProps(props, id);
+    const { names, tenancy } = checked;
     this.names = names;
     this.tenancy = tenancy;
 
-    if (settings.backend) {
-      new S3Backend(this, { bucket: settings.backend.bucket, key: settings.backend.key, region: settings.backend.region, encrypt: true });
+    if (checked.backend) {
+      new S3Backend(this, { bucket: checked.backend.bucket, key: checked.backend.key, region: checked.backend.region, encrypt: true });
       // S3-native state locking (terraform >= 1.10); cdktf 0.21's S3Backend has no typed field for it.
       this.addOverride("terraform.backend.s3.use_lockfile", true);
     } else {
@@ -133,14 +165,28 @@ export class LokiStack extends TerraformStack {
       new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     }
 
-    new AwsProvider(this, "Aws", { region: settings.region, defaultTags: [{ tags: { ...settings.tags } }] });
+    new AwsProvider(this, "Aws", { region: checked.region, defaultTags: [{ tags: { ...checked.tags } }] });
 
-    if (!settings.kubeconfig || settings.storage.mode === "s3") {
-      this.cluster = new EksCluster(this, "Cluster", { clusterName: settings.clusterName });
+    if (!checked.kubeconfig || checked.storage.mode === "s3") {
+      this.cluster = new EksCluster(this, "Cluster", { clusterName: checked.clusterName });
     }
-    const access = kubeAccess(settings, this.cluster);
+    const access = kubeAccess(checked, this.cluster);
     new KubernetesProvider(this, "Kubernetes", { ...access, exec: access.exec ? [access.exec] : undefined });
     new HelmProvider(this, "Helm", { kubernetes: access });
+
+    // Several tenants: each tenant's credentials, which the gateway, the agents, Grafana and the canary read.
+    const tenants = checked.access.tenants;
+    if (tenants !== undefined) {
+      if (tenants.tenants.some((t) => t.credentials.kind === "generated")) new RandomProvider(this, "Random");
+      this.credentials = new TenantCredentials(this, "TenantCredentials", { tenants: tenants.tenants });
+    }
+    const settings = this.credentials ? withTenantSecrets(checked, this.credentials.secrets) : checked;
+    this.settings = settings;
+    if (checked.access.networkPolicies.enabled && checked.access.networkPolicies.enforcement === "vpc-cni") {
+      this.policyEnforcement = new PolicyEnforcementCheck(this, "PolicyEnforcement");
+    }
+    // Plan-time checks that stop `cdktf diff` before anything changes: named credentials Secrets, policy enforcement.
+    const preconditions = [...(this.credentials?.preconditions ?? []), ...(this.policyEnforcement ? [this.policyEnforcement.precondition] : [])];
 
     if (settings.storage.mode === "s3" && this.cluster) {
       this.buckets = new LogBuckets(this, "LogBuckets", settings.storage.buckets);
@@ -186,6 +232,7 @@ export class LokiStack extends TerraformStack {
           }
         : settings.lokiResolved.storage,
       serviceAccountAnnotations: role?.serviceAccountAnnotations,
+      preconditions: preconditions.length > 0 ? preconditions : undefined,
       // Every role and bucket resource first: the Pod Identity webhook only serves pods created after their association.
       // Then the storage class, so no claim waits for a class that is not there yet.
       // The MinIO release first too: Loki's pods read its keys from its Secret, and write to its buckets.

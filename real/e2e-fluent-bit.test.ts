@@ -7,12 +7,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { Json } from "../__tests__/support/json";
+import { one } from "../__tests__/support/synth";
 import { FLUENT_BIT_JOB, FluentBitConfig, shapeOf } from "../lib/fluent-bit/config";
 import { lineBytes, storedLine, TYPICAL_KUBERNETES, TYPICAL_LINES } from "../lib/fluent-bit/lines";
 import { ContainerLog, PodMeta, prepareFluentBit, startFluentBit } from "./support/e2e/fluent-bit";
 import { E2eFile } from "./support/e2e/harness";
 import { LokiClient, LokiEntry, prepareLoki, startLoki } from "./support/e2e/loki";
-import { E2E_TIMEOUTS, Program, waitFor } from "./support/e2e/processes";
+import { E2E_TIMEOUTS, httpGet, Program, waitFor } from "./support/e2e/processes";
+import { LOOPBACK } from "./support/e2e/site";
 import { E2E_STACKS, E2eStack, e2eStack } from "./support/e2e/stacks";
 
 jest.setTimeout(E2E_TIMEOUTS.testMs);
@@ -35,6 +38,16 @@ interface PipelineRun {
   readonly programs: readonly Program[];
   /** The agent's config as the stack generates it. */
   readonly config: FluentBitConfig;
+  /** The agent's HTTP server (health and metrics), as its pod's port 2020. */
+  readonly agentHttp: string;
+}
+
+/** The HTTP paths of the DaemonSet's probes, as the stack's Terraform JSON carries them. */
+function probePaths(stack: E2eStack): { readonly liveness: string; readonly readiness: string } {
+  const daemonSets = Object.values(stack.real.json.resource.kubernetes_daemon_set_v1 ?? {}) as Json[];
+  const container = (one(one(one(daemonSets[0]?.spec)?.template)?.spec)?.container as Json[] | undefined)?.[0];
+  const path = (probe: string) => String(one(one(container?.[probe])?.http_get)?.path);
+  return { liveness: path("liveness_probe"), readiness: path("readiness_probe") };
 }
 
 /** The stored-line size the README's "Lean log lines" table gives for a container line. */
@@ -73,6 +86,7 @@ beforeAll(
         startedMs,
         programs: [lokiProgram, agentProgram],
         config: parse(stack.fluentBitConfigYaml) as FluentBitConfig,
+        agentHttp: `http://${LOOPBACK}:${site.ports.fluentBitHttp}`,
       };
     }),
   E2E_TIMEOUTS.testMs,
@@ -127,6 +141,19 @@ describe.each(stacks.map((s) => [s.description, s] as const))("Fluent Bit to Lok
       expect(elsewhere).toEqual([]);
     });
   }
+
+  test("given the running agent, then the DaemonSet's readiness probe asks its health check (not a path every version answers alike), and its liveness probe is answered", async () => {
+    const run = await file.run(stack);
+    await arrived(run);
+    const { liveness, readiness } = probePaths(stack);
+    expect((await httpGet(`${run.agentHttp}${liveness}`)).status).toBe(200);
+    const health = await httpGet(`${run.agentHttp}${readiness}`);
+    expect(health.status).toBe(200);
+    // 5.1.1's /api/v2/health answers JSON with the counts; 4.0.1's /api/v1/health answers "ok". 4.0.1 answers any
+    // other path with its build information and 200, which would never fail a probe.
+    expect(health.body.trim() === "ok" || (JSON.parse(health.body) as { status?: string }).status === "ok").toBe(true);
+    expect(health.body).not.toContain('"version"');
+  });
 
   test.each(TYPICAL_LINES.map((sample, index) => [sample.log.startsWith("{") ? "JSON" : "plain-text", sample, index] as const))(
     "given a short %s line, then Loki stores it as lean as the README promises: the message only",

@@ -91,8 +91,11 @@ function inputSeries(scenario: Scenario, namespaces: { loki: string; fluentBit: 
   });
 }
 
-/** The rows the alerts are unit-tested on: the stack that carries a PrometheusRule, at each chart version. */
-const KPS_ROWS = REAL_ROWS.filter((row) => row.props.monitoring?.stack?.kind === "kube-prometheus-stack");
+/**
+ * The rows the alerts are unit-tested on: the stack that carries a PrometheusRule, at each chart version (the row with
+ * tenants aside: its platform rules are the same groups, for another namespace, and 18.11.0 only).
+ */
+const KPS_ROWS = REAL_ROWS.filter((row) => row.props.monitoring?.stack?.kind === "kube-prometheus-stack" && row.props.tenants === undefined);
 
 test("given the table, then there is a kube-prometheus-stack row at every chart version to unit-test the alerts on", () => {
   expect(KPS_ROWS.map((r) => r.chartVersion)).toEqual([...CHART_VERSIONS]);

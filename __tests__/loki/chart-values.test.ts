@@ -39,9 +39,18 @@ const TRANSITION: readonly (readonly [string, string, LokiStackProps])[] = [
   ["loki-minio moved off the bundled MinIO", "loki-minio", { ...ENVIRONMENTS["loki-minio"], minioTransition: { newStoreFrom: "2027-01-15", keepBundledMinio: false } }],
 ];
 
+/** Several tenants: only on a chart whose gateway isolates them. */
+const TENANTS: readonly (readonly [string, string, LokiStackProps])[] = [
+  [
+    "loki-s3 with tenants",
+    "loki-s3",
+    { ...S3, tenants: { "team-a": { namespaces: ["shop"], retentionPeriod: "1440h", limits: { ingestionRateMb: 20 } }, "team-b": { namespaces: ["billing"], credentials: { secretName: "team-b-loki" } } } },
+  ],
+];
+
 /** The stacks checked at a chart version: every example stack and variant, each at that version. */
 function stacksAt(version: LokiChartVersion): (readonly [string, string, LokiStackProps])[] {
-  const transition = version === "18.11.0" ? TRANSITION : [];
+  const transition = version === "18.11.0" ? [...TRANSITION, ...TENANTS] : [];
   return [...VARIANTS, ...MORE, ...transition].map(([d, id, props]) => [d, id, { ...props, chartVersion: version }] as const);
 }
 

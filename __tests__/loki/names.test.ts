@@ -82,11 +82,11 @@ describe("rulerRulesDirName", () => {
 
 describe("resolveTenancy", () => {
   test("given nothing, then auth is off and the tenant is Loki's single-tenant name", () => {
-    expect(resolveTenancy({})).toEqual({ authEnabled: false, tenant: "fake" });
+    expect(resolveTenancy({})).toEqual({ authEnabled: false, tenant: "fake", tenants: ["fake"] });
   });
 
   test("given a tenant, then auth is on and the tenant is shared", () => {
-    expect(resolveTenancy({ tenant: "team-a" })).toEqual({ authEnabled: true, tenant: "team-a" });
+    expect(resolveTenancy({ tenant: "team-a" })).toEqual({ authEnabled: true, tenant: "team-a", tenants: ["team-a"] });
   });
 
   test.each(["a", "team_a", "Team-A1", `${"a".repeat(56)}b`])("given tenant %s, whose rules volume is a DNS-1123 label, then it is accepted", (tenant) => {

@@ -15,6 +15,7 @@ import {
   pathText,
   tagPrefixFor,
 } from "../../real/support/e2e/overlay";
+import { applyNginxOverlay, NGINX_OVERLAY, nginxOverlayDifferences } from "../../real/support/e2e/gateway";
 import { expandArg } from "../../real/support/e2e/loki";
 import { LaptopSite } from "../../real/support/e2e/site";
 
@@ -81,12 +82,36 @@ describe("end-to-end overlay", () => {
     expect(() => concretePaths(config, ["pipeline", "inputs", { name: "systemd" }, "path"])).toThrow(/expected one "systemd" in pipeline.inputs, found 0/);
   });
 
+  test("given several elements of one name, then everyNamed selects each, and fails when there is none", () => {
+    const config = { pipeline: { outputs: [{ name: "loki", host: "a" }, { name: "s3" }, { name: "loki", host: "b" }] } };
+    expect(concretePaths(config, ["pipeline", "outputs", { everyNamed: "loki" }, "host"])).toEqual([
+      ["pipeline", "outputs", 0, "host"],
+      ["pipeline", "outputs", 2, "host"],
+    ]);
+    expect(pathText(["pipeline", "outputs", { everyNamed: "loki" }, "host"])).toBe("pipeline.outputs[*name=loki].host");
+    expect(() => concretePaths(config, ["pipeline", "outputs", { everyNamed: "kafka" }, "host"])).toThrow(/expected at least one "kafka" in pipeline.outputs/);
+  });
+
+  test("given the gateway's nginx config, then the overlay replaces whole directive lines only, and the comparison finds a change it does not list and an entry that changes nothing", () => {
+    const rendered = 'http {\n  resolver kube-dns.kube-system.svc.cluster.local.;\n  gzip on;\n  server {\n    listen             8080;\n    location = / {\n      set $backend     "http://loki-distributor.loki.svc.cluster.local:3100";\n    }\n  }\n}';
+    const overlaid = applyNginxOverlay(rendered, NGINX_OVERLAY, site);
+    expect(overlaid.conf.split("\n").filter((l, i) => l !== rendered.split("\n")[i])).toEqual([
+      "  resolver 127.0.0.1;",
+      `    listen 127.0.0.1:${site.ports.gateway};`,
+      `      set $backend     "http://127.0.0.1:${site.ports.lokiHttp}";`,
+    ]);
+    expect(nginxOverlayDifferences(rendered, overlaid.conf, overlaid.applied)).toEqual({ unlisted: [], unchanged: [] });
+    expect(nginxOverlayDifferences(rendered, overlaid.conf.replace("gzip on;", "gzip off;"), overlaid.applied)).toEqual({ unlisted: ["gzip on;"], unchanged: [] });
+    expect(nginxOverlayDifferences(rendered, rendered, overlaid.applied).unchanged).toHaveLength(3);
+  });
+
   test("given the tail input's tag and a directory, then the kubernetes filter's tag prefix is the one tail builds", () => {
     expect(tagPrefixFor("kube.*", "/var/log/containers")).toBe("kube.var.log.containers.");
     expect(tagPrefixFor("kube.*", "/tmp/run/host/var/log/containers/")).toBe("kube.tmp.run.host.var.log.containers.");
   });
 
   test("given both overlay lists, then every entry says why a laptop must differ there, and no path is listed twice", () => {
+    expect(NGINX_OVERLAY.every((e) => e.why.length > 10)).toBe(true);
     for (const list of [LOKI_OVERLAY, FLUENT_BIT_OVERLAY]) {
       expect(list.every((e) => e.why.length > 10)).toBe(true);
       const paths = list.map((e) => pathText(e.path));

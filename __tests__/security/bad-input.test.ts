@@ -88,6 +88,23 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
   ["a volume size in disk-vendor units", { ingesterVolumeSize: "10GB" }, "ingesterVolumeSize"],
   ["a chunks cache too small to hold a chunk", { chunksCacheMemoryMb: 8 }, "chunksCacheMemoryMb"],
   ["a Grafana namespace with uppercase letters", { grafana: { namespace: "Monitoring" } }, "grafana.namespace"],
+  ["a namespace in two tenants", { tenants: { "team-a": { namespaces: ["shop"] }, "team-b": { namespaces: ["billing", "shop"] } } }, "tenants.team-b.namespaces[1]"],
+  ["a tenant name the chart's rule volume refuses", { tenants: { Team_A: { namespaces: ["shop"] } } }, "tenants.Team_A"],
+  ["a tenant name with a \"|\", which asks Loki for several tenants at once", { tenants: { "team-a|team-b": { namespaces: ["shop"] } } }, "tenants.team-a|team-b"],
+  ["a platform tenant name Loki's rule volume refuses", { platformTenant: "ops_", tenants: { "team-a": { namespaces: ["shop"] } } }, "platformTenant"],
+  ["tenants with auth off", { authEnabled: false, tenants: { "team-a": { namespaces: ["shop"] } } }, "authEnabled"],
+  ["a tenant beside tenants", { tenant: "team-a", tenants: { "team-a": { namespaces: ["shop"] } } }, "tenant"],
+  ["tenants on chart 6.29.0, whose gateway does not isolate them", { chartVersion: "6.29.0", tenants: { "team-a": { namespaces: ["shop"] } } }, "tenants"],
+  ["a platform tenant without tenants", { platformTenant: "ops" }, "platformTenant"],
+  ["a team tenant that claims no namespace", { tenants: { "team-a": { namespaces: [] } } }, "tenants.team-a.namespaces"],
+  ["a tenant's retention that is not whole days", { tenants: { "team-a": { namespaces: ["shop"], retentionPeriod: "36h" } } }, "tenants.team-a.retentionPeriod"],
+  ["a tenant's alert with a LogQL syntax error", { tenants: { "team-a": { namespaces: ["shop"], ruleGroups: [{ name: "shop", rules: [{ ...ALERT, expr: 'count_over_time({namespace="shop"} |= [5m]) > 9' }] }] } } }, /^tenants\.team-a\.ruleGroups\[[^\]]+\]\.rules\[[^\]]+\]\.expr$/],
+  ["a tenant's query timeout above the global one", { tenants: { "team-a": { namespaces: ["shop"], limits: { queryTimeoutSeconds: 3600 } } } }, "tenants.team-a.limits.queryTimeoutSeconds"],
+  ["limits for a tenant that receives no logs", { tenantLimits: { "team-z": { ingestionRateMb: 5 } }, tenants: { "team-a": { namespaces: ["shop"] } } }, "tenantLimits.team-z"],
+  ["a rotation beside a credentials Secret you name", { tenants: { "team-a": { namespaces: ["shop"], credentials: { secretName: "team-a-loki", rotation: "2" } } } }, "tenants.team-a.credentials.rotation"],
+  ["an agent buffer too small to share among the tenants", { fluentBit: { bufferLimit: "64M" }, tenants: { "team-a": { namespaces: ["shop"] }, "team-b": { namespaces: ["billing"] } } }, "fluentBit.bufferLimit"],
+  ["a NetworkPolicy engine the stack does not know", { networkPolicies: { enforcement: "calico" as never } }, "networkPolicies.enforcement"],
+  ["a namespace for the gateway that is not a namespace", { networkPolicies: { gatewayNamespaces: ["CI Runners"] } }, "networkPolicies.gatewayNamespaces[0]"],
 ];
 
 /** Builds the stack and returns what it threw. */

@@ -53,6 +53,9 @@ export const FREE_FORM_MAPS: readonly (readonly [string, string])[] = [
   ["loki.structuredConfig", "any Loki config, deep-merged over the rendered config"],
   ["ruler.directories", "one map of rule files per tenant, each mounted as a ConfigMap"],
   ["monitoring.*.labels", "Kubernetes labels of the ServiceMonitor, PrometheusRules and dashboard ConfigMaps"],
+  ["networkPolicy.*.namespaceSelector", "a Kubernetes label selector of the NetworkPolicies' peers, written with toYaml"],
+  ["networkPolicy.*.podSelector", "a Kubernetes label selector of the NetworkPolicies' peers, written with toYaml"],
+  ["extraObjects", "Kubernetes objects the chart renders as they are (through tpl): the stack's own NetworkPolicies, the canary's Secret"],
   ["*.podAnnotations", "Kubernetes annotations of a component's pods (the standalone prometheus chart's scrape annotations), written with toYaml"],
   ["lokiCanary.annotations", "chart 6.29.0: Kubernetes annotations of the canary's pod template (its only canary pod annotations), written with toYaml"],
 ];

@@ -6,7 +6,7 @@
  * Only the part of the language the stack writes is understood: string templates with `${...}`,
  * tuples, objects (keys as names, quoted templates or parenthesized expressions), numbers, `true`,
  * `false`, `null`, references (`a.b[0].c`) and the functions `jsonencode`, `zipmap`, `join`, `replace`, `tostring` (of a
- * string) and `yamldecode` (read with the `yaml` library, which agrees with Terraform's on the plain YAML the stack writes).
+ * string), `base64encode`, `base64decode`, `sensitive`, `nonsensitive` and `yamldecode` (read with the `yaml` library, which agrees with Terraform's on the plain YAML the stack writes).
  * Anything else (operators, conditionals, `for`, splats, `%{}` directives, other functions) throws,
  * so a form the evaluator does not know fails a test instead of being guessed at.
  * @see https://developer.hashicorp.com/terraform/language/expressions
@@ -75,6 +75,11 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
   replace: (...args) => (args.length === 3 ? replace(args[0], args[1], args[2]) : fail(`replace takes 3 arguments (got ${args.length})`)),
   tostring: (...args) => (args.length === 1 && typeof args[0] === "string" ? args[0] : fail("tostring takes 1 string here")),
   yamldecode: (...args) => (args.length === 1 && typeof args[0] === "string" ? (parseYaml(args[0]) as Value) : fail("yamldecode takes 1 string")),
+  base64encode: (...args) => (args.length === 1 && typeof args[0] === "string" ? Buffer.from(args[0], "utf8").toString("base64") : fail("base64encode takes 1 string")),
+  base64decode: (...args) => (args.length === 1 && typeof args[0] === "string" ? Buffer.from(args[0], "base64").toString("utf8") : fail("base64decode takes 1 string")),
+  // Sensitivity is a mark on the value in Terraform; the value itself is unchanged.
+  sensitive: (...args) => (args.length === 1 ? args[0] : fail("sensitive takes 1 argument")),
+  nonsensitive: (...args) => (args.length === 1 ? args[0] : fail("nonsensitive takes 1 argument")),
 };
 
 function fail(message: string): never {

@@ -3,6 +3,8 @@
  * Also resolves the Terraform interpolations in policy documents to the concrete ARNs AWS
  * would see, so that an IAM evaluator can judge them.
  */
+import { createHash } from "node:crypto";
+import bcrypt from "bcryptjs";
 import { TerraformElement, TerraformStack, Testing } from "cdktf";
 import { Construct, Node } from "constructs";
 import { LokiStack, LokiStackProps } from "../../lib";
@@ -122,6 +124,37 @@ export function referencedName(reference: unknown, type: string): string | undef
   return match?.[1];
 }
 
+/** bcrypt's cost in hashicorp/random's `bcrypt_hash` (golang.org/x/crypto/bcrypt's DefaultCost). */
+export const RANDOM_PROVIDER_BCRYPT_COST = 10;
+
+/**
+ * The password a `random_password` of the stack resolves to in tests: 32 letters and digits, as the stack asks the
+ * provider for, fixed per resource name, so tests can authenticate with it.
+ */
+export function testPassword(resourceName: string): string {
+  return `T${createHash("sha256").update(`password:${resourceName}`).digest("hex").slice(0, 31)}`;
+}
+
+const bcryptCache = new Map<string, string>();
+/** The bcrypt hash of a password, as the random provider's `bcrypt_hash` (cost 10), once per password per process. */
+export function testBcryptHash(password: string): string {
+  let hash = bcryptCache.get(password);
+  if (hash === undefined) {
+    hash = bcrypt.hashSync(password, RANDOM_PROVIDER_BCRYPT_COST);
+    bcryptCache.set(password, hash);
+  }
+  return hash;
+}
+
+/**
+ * The credentials Secret a tenant names (`credentials.secretName`), as the Kubernetes API would return its data in
+ * tests: a fixed password per lookup and its bcrypt hash, base64 as in a Secret's `data`.
+ */
+export function testNamedSecretData(lookupName: string): { readonly password: string; readonly passwordHash: string } {
+  const password = testPassword(`secret:${lookupName}`);
+  return { password: Buffer.from(password).toString("base64"), passwordHash: Buffer.from(testBcryptHash(password)).toString("base64") };
+}
+
 /**
  * Resolves one Terraform reference to the value AWS would hold after apply:
  * bucket ARNs from the synthesized bucket names, a fixed account, key and OIDC provider, and Kubernetes objects' names.
@@ -159,12 +192,22 @@ function resolveExpression(expression: string, json: Synthesized): string {
   if (/^data\.aws_eks_cluster\.[\w-]+\.identity\[0\]\.oidc\[0\]\.issuer$/.test(expression)) {
     return `https://${issuerHost}`;
   }
-  // A Kubernetes object's name is the one its block declares.
   match = /^(kubernetes_[a-z0-9_]+)\.([\w-]+)\.metadata\[0\]\.name$/.exec(expression);
   if (match) {
-    const name = json.resource[match[1]]?.[match[2]]?.metadata?.name as string | undefined;
-    if (name === undefined) throw new Error(`no ${match[1]}.${match[2]} with a name in the stack`);
+    const name = one(json.resource[match[1]]?.[match[2]]?.metadata)?.name;
+    if (typeof name !== "string") throw new Error(`no ${match[1]}.${match[2]} with a name in the stack`);
     return resolveString(name, json);
+  }
+  match = /^random_password\.([\w-]+)\.(result|bcrypt_hash)$/.exec(expression);
+  if (match) {
+    if (json.resource.random_password?.[match[1]] === undefined) throw new Error(`no random_password.${match[1]} in the stack`);
+    const password = testPassword(match[1]);
+    return match[2] === "result" ? password : testBcryptHash(password);
+  }
+  match = /^data\.kubernetes_resources\.([\w-]+)\.objects\[0\]\.data\.(password|passwordHash)$/.exec(expression);
+  if (match) {
+    if (json.data.kubernetes_resources?.[match[1]]?.kind !== "Secret") throw new Error(`no Secret lookup data.kubernetes_resources.${match[1]} in the stack`);
+    return testNamedSecretData(match[1])[match[2] as "password" | "passwordHash"];
   }
   throw new Error(`unresolvable Terraform reference ${expression}`);
 }

@@ -8,7 +8,7 @@ import * as ts from "typescript";
 
 const LIB = path.resolve(__dirname, "../../lib");
 /** The parts of the platform: each a folder that imports only core/ and itself. */
-const PARTS = ["storage", "volumes", "identity", "loki", "fluent-bit", "grafana", "monitoring"];
+const PARTS = ["storage", "volumes", "identity", "loki", "fluent-bit", "grafana", "monitoring", "access"];
 
 /** Every .ts file under lib/, as a path relative to lib/. */
 function sources(dir = LIB): string[] {

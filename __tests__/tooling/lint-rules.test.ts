@@ -45,6 +45,7 @@ const ROOT_IMPORTS = [
   'import * as aws from "@cdktf/provider-aws";',
   'import { provider } from "@cdktf/provider-helm";',
   'import { configMapV1 } from "@cdktf/provider-kubernetes";',
+  'import { password } from "@cdktf/provider-random";',
   'import { s3Bucket } from "@cdktf/provider-aws/lib";',
   'import { s3Bucket } from "@cdktf/provider-aws/lib/index";',
   'import type { S3Bucket } from "@cdktf/provider-aws";',
@@ -54,7 +55,8 @@ const PER_RESOURCE = [
   'import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";',
   'import { Release } from "@cdktf/provider-helm/lib/release";',
   'import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";',
-  "export { S3Bucket, Release, ConfigMapV1 };",
+  'import { Password } from "@cdktf/provider-random/lib/password";',
+  "export { S3Bucket, Release, ConfigMapV1, Password };",
   "",
 ].join("\n");
 const OTHER = {

@@ -7,6 +7,20 @@ export function serviceAccountSubject(namespace: string, serviceAccountName: str
 }
 
 /**
+ * Pods in one namespace, picked by their labels: a peer that a NetworkPolicy admits or lets a pod reach. Plain data that
+ * crosses between the parts: the monitoring stack's Prometheus and Alertmanager, the agents.
+ */
+export interface PodPeer {
+  /** The namespace, matched by its `kubernetes.io/metadata.name` label (set by Kubernetes on every namespace). */
+  readonly namespace: string;
+  /** The pods' labels; never empty, so a peer is never a whole namespace. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** The label Kubernetes puts on every namespace, holding its name: what a NetworkPolicy selects a namespace by. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
  * The `prometheus.io/*` annotations by which Prometheus' example Kubernetes scrape jobs find a target, and so the
  * standalone prometheus chart's `kubernetes-pods` (on a pod) and `kubernetes-service-endpoints` (on a Service) jobs:
  * `scrape` keeps the target, `port` replaces the discovered port, `path` the metrics path.

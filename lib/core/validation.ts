@@ -15,6 +15,25 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
     this.setting = setting;
   }
+
+  /**
+   * The same error for a setting nested under `prefix`, such as a tenant's rule groups checked by the stack-wide
+   * checks: `ruleGroups[0].name must be ...` becomes `tenants.team-a.ruleGroups[0].name must be ...`.
+   */
+  under(prefix: string): ConfigError {
+    const error = new ConfigError(`${prefix}${this.setting}`, undefined, "");
+    error.message = `${prefix}${this.message}`;
+    return error;
+  }
+
+  /** Runs `check`; a ConfigError it throws is thrown again with its setting under `prefix`. */
+  static nestUnder<T>(prefix: string, check: () => T): T {
+    try {
+      return check();
+    } catch (error) {
+      throw error instanceof ConfigError ? error.under(prefix) : error;
+    }
+  }
 }
 
 /** Renders a bad value for an error message: strings quoted, everything else as JSON. */

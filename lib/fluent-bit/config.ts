@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { LineShape, MERGED_LOG_KEY, REMOVED_KEYS, removeKeysList } from "./lines";
-import { ResolvedFluentBitProps } from "./props";
+import { outputBufferLimit, PushTenant, ResolvedFluentBitProps } from "./props";
 
 /** Port of Fluent Bit's HTTP server: health, metrics and the probes. */
 export const FLUENT_BIT_HTTP_PORT = 2020;
@@ -85,12 +85,21 @@ export interface KubernetesFilter {
 /** The `loki` output. @see https://docs.fluentbit.io/manual/4.0/pipeline/outputs/loki */
 export interface LokiOutput {
   readonly name: "loki";
-  readonly match: string;
+  /** One output: every record of the tail input. */
+  readonly match?: string;
+  /** One output per tenant: the records whose tag (the container log's file name) names one of the tenant's namespaces. */
+  readonly match_regex?: string;
+  /** One output per tenant: its name in the agents' metrics (`name` label), the tenant's. */
+  readonly alias?: string;
   readonly host: string;
   readonly port: number;
   readonly uri: string;
-  /** Sets `X-Scope-OrgID`; absent when Loki runs without auth. */
+  /** Sets `X-Scope-OrgID`; absent when Loki runs without auth, and with several tenants (the gateway sets it). */
   readonly tenant_id?: string;
+  /** Several tenants: the tenant's user at the gateway. */
+  readonly http_user?: string;
+  /** Several tenants: `${<variable>}`, which Fluent Bit reads from the agent's environment (a Secret), never the password itself. */
+  readonly http_passwd?: string;
   readonly labels: string;
   readonly structured_metadata: string;
   readonly line_format: "json";
@@ -150,6 +159,30 @@ function keyValueList(pairs: Readonly<Record<string, string>>): string {
   return Object.entries(pairs)
     .map(([key, value]) => `${key}=${value}`)
     .join(", ");
+}
+
+/**
+ * The environment variable holding a tenant's password, from the agents' credentials Secret: upper case, "-" as "_".
+ * Distinct tenants (lowercase letters, digits and "-") get distinct variables.
+ */
+export function passwordVariable(tenant: string): string {
+  return `LOKI_PASSWORD_${tenant.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/** A namespace list as a regular-expression alternation (namespaces are DNS labels: only "-" needs no escaping). */
+function alternation(namespaces: readonly string[]): string {
+  return [...namespaces].sort().join("|");
+}
+
+/**
+ * The tag regex of a tenant's records. The tail input tags each container log `kube.<path with "." for "/">`, and
+ * kubelet names the file `<pod>_<namespace>_<container>-<container id>.log`; pod, namespace and container names hold no
+ * "_", so the namespace is the next-to-last "_"-separated field of the tag, whatever directory the file is in. A tenant
+ * that also receives unclaimed namespaces takes every tag whose namespace no other tenant claims.
+ */
+export function tenantTagRegex(tenant: PushTenant, claimedByOthers: readonly string[]): string {
+  if (!tenant.unclaimed) return `^kube\\..*_(?:${alternation(tenant.namespaces)})_[^_]+$`;
+  return claimedByOthers.length === 0 ? "^kube\\." : `^kube\\.(?!.*_(?:${alternation(claimedByOthers)})_[^_]+$)`;
 }
 
 /**
@@ -223,13 +256,13 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBi
     merge_log_key: MERGED_LOG_KEY,
   };
 
-  const loki: LokiOutput = {
-    name: "loki",
-    match: "kube.*",
+  const tenants = settings.loki.tenants ?? [];
+  const shared = {
     host: settings.loki.host,
     port: settings.loki.port,
     uri: settings.loki.path,
-    ...(settings.loki.tenant !== undefined ? { tenant_id: settings.loki.tenant } : {}),
+  };
+  const shaping = {
     labels: keyValueList(STREAM_LABELS),
     structured_metadata: keyValueList(STRUCTURED_METADATA),
     line_format: "json",
@@ -239,15 +272,33 @@ export function buildFluentBitConfig(settings: ResolvedFluentBitProps): FluentBi
     compress: "gzip",
     // Retry until Loki takes the chunk; only the buffer limit below ever drops data (the oldest chunk first).
     retry_limit: "no_limits",
-    "storage.total_limit_size": settings.bufferLimit,
-  };
+    // Per output: with several tenants each output gets an even share of the limit, so the agent never buffers more.
+    "storage.total_limit_size": outputBufferLimit(settings.bufferLimit, Math.max(tenants.length, 1)),
+  } as const;
+  const outputs: LokiOutput[] =
+    tenants.length === 0
+      ? [{ name: "loki", match: "kube.*", ...shared, ...(settings.loki.tenant !== undefined ? { tenant_id: settings.loki.tenant } : {}), ...shaping }]
+      : tenants.map((tenant) => ({
+          name: "loki",
+          // Each record goes to exactly one tenant: its namespace's, or the one that takes unclaimed namespaces.
+          match_regex: tenantTagRegex(
+            tenant,
+            tenants.filter((t) => t !== tenant).flatMap((t) => t.namespaces),
+          ),
+          alias: `loki-${tenant.name}`,
+          ...shared,
+          // The gateway authenticates the agent as the tenant, and sets X-Scope-OrgID from that.
+          http_user: tenant.name,
+          http_passwd: `\${${passwordVariable(tenant.name)}}`,
+          ...shaping,
+        }));
 
   return {
     service,
     pipeline: {
       inputs: [tail],
       filters: [kubernetes, ...settings.extraFilters],
-      outputs: [loki, ...settings.extraOutputs],
+      outputs: [...outputs, ...settings.extraOutputs],
     },
   };
 }

@@ -3,9 +3,13 @@ import { ClusterRoleV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { DaemonSetV1 } from "@cdktf/provider-kubernetes/lib/daemon-set-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
+import { NAMESPACE_NAME_LABEL } from "../core/kubernetes";
+import { escapeTerraformTemplates } from "../core/terraform";
 import {
   buildFluentBitConfig,
   configChecksum,
@@ -14,6 +18,7 @@ import {
   FLUENT_BIT_GRACE_SECONDS,
   FLUENT_BIT_HTTP_PORT,
   FluentBitConfig,
+  passwordVariable,
   renderFluentBitConfig,
 } from "./config";
 import { FluentBitProps, resolveFluentBitProps, ResolvedFluentBitProps } from "./props";
@@ -31,6 +36,13 @@ export const CONFIG_CHECKSUM_ANNOTATION = "checksum/config";
  * plus headroom to close the outputs and sync the buffer to disk.
  */
 export const FLUENT_BIT_TERMINATION_GRACE_SECONDS = FLUENT_BIT_GRACE_SECONDS + 30;
+/** Name of the Secret holding each tenant's password (several tenants), in the agents' namespace. */
+export const FLUENT_BIT_CREDENTIALS_SECRET = "fluent-bit-loki-credentials";
+/**
+ * Pod annotation carrying the credentials Secret's resource version (several tenants): the agents read the passwords
+ * from their environment at start, so a new password rolls them, in the same apply.
+ */
+export const CREDENTIALS_VERSION_ANNOTATION = "loki.grafana.com/credentials-version";
 
 /**
  * Fluent Bit as a DaemonSet that tails every container's log on every node and pushes it to the Loki
@@ -56,6 +68,10 @@ export class FluentBit extends Construct {
   public readonly configChecksum: string;
   /** Prometheus endpoint of the agents' metrics, behind their ClusterIP Service. */
   public readonly metricsUrl: string;
+  /** The tenants' passwords (several tenants), which the agents read as environment variables. */
+  public readonly credentials?: SecretV1;
+  /** The agents' NetworkPolicy, when asked for. */
+  public readonly networkPolicy?: NetworkPolicyV1;
 
   constructor(scope: Construct, id: string, props: FluentBitProps) {
     super(scope, id);
@@ -105,8 +121,19 @@ export class FluentBit extends Construct {
 
     const configMap = new ConfigMapV1(this, "Config", {
       metadata: { name: NAME, namespace: ns, labels },
-      data: { [FLUENT_BIT_CONFIG_FILE]: this.configYaml },
+      // Escaped for Terraform: the config names the tenants' passwords as ${LOKI_PASSWORD_<TENANT>}, Fluent Bit's own variables.
+      data: { [FLUENT_BIT_CONFIG_FILE]: escapeTerraformTemplates(this.configYaml) },
     });
+
+    // Several tenants: each tenant's password, read by the config as ${LOKI_PASSWORD_<TENANT>}.
+    const tenants = settings.loki.tenants ?? [];
+    if (tenants.length > 0) {
+      this.credentials = new SecretV1(this, "Credentials", {
+        metadata: { name: FLUENT_BIT_CREDENTIALS_SECRET, namespace: ns, labels },
+        data: Object.fromEntries(tenants.map((t) => [t.name, t.password])),
+      });
+    }
+    const credentials = this.credentials;
 
     const stateDir = settings.hostStateDir;
     const { resources } = settings;
@@ -119,7 +146,10 @@ export class FluentBit extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: this.configChecksum },
+            annotations: {
+              [CONFIG_CHECKSUM_ANNOTATION]: this.configChecksum,
+              ...(credentials ? { [CREDENTIALS_VERSION_ANNOTATION]: credentials.metadata.resourceVersion } : {}),
+            },
           },
           spec: {
             serviceAccountName: serviceAccount.metadata.name,
@@ -136,6 +166,12 @@ export class FluentBit extends Construct {
                 imagePullPolicy: "IfNotPresent",
                 command: ["/fluent-bit/bin/fluent-bit"],
                 args: [`--config=${FLUENT_BIT_CONFIG_DIR}/${FLUENT_BIT_CONFIG_FILE}`],
+                env: credentials
+                  ? tenants.map((t) => ({
+                      name: passwordVariable(t.name),
+                      valueFrom: { secretKeyRef: { name: credentials.metadata.name, key: t.name, optional: false } },
+                    }))
+                  : undefined,
                 port: [{ name: FLUENT_BIT_PORT_NAME, containerPort: FLUENT_BIT_HTTP_PORT, protocol: "TCP" }],
                 livenessProbe: {
                   httpGet: { path: agent.livenessPath, port: String(FLUENT_BIT_HTTP_PORT) },
@@ -184,6 +220,30 @@ export class FluentBit extends Construct {
         },
       },
     });
+
+    // Only the Prometheus pods reach the agents' HTTP server (health and metrics); kubelet's probes come from the node,
+    // which a NetworkPolicy never blocks. Egress stays open: the agents' extra outputs may go anywhere.
+    if (settings.networkPolicy !== undefined) {
+      const { metricsScrapers } = settings.networkPolicy;
+      this.networkPolicy = new NetworkPolicyV1(this, "NetworkPolicy", {
+        metadata: { name: NAME, namespace: ns, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [
+                {
+                  namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: metricsScrapers.namespace } },
+                  podSelector: { matchLabels: { ...metricsScrapers.podLabels } },
+                },
+              ],
+              ports: [{ port: String(FLUENT_BIT_HTTP_PORT), protocol: "TCP" }],
+            },
+          ],
+        },
+      });
+    }
 
     new ServiceV1(this, "MetricsService", {
       metadata: {

@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { check, checkDnsLabel, checkHttpUrl, checkInteger } from "../core/validation";
@@ -33,6 +36,15 @@ export interface DatasourceEntry {
   readonly isDefault: boolean;
   readonly jsonData: Readonly<Record<string, string | number | boolean>>;
   readonly secureJsonData?: Readonly<Record<string, string>>;
+  /** Several tenants: basic auth at the gateway, as the tenant. */
+  readonly basicAuth?: true;
+  readonly basicAuthUser?: string;
+}
+
+/** One tenant Grafana queries as (several tenants): its user at the gateway and its password, a Terraform expression. */
+export interface QueryTenant {
+  readonly name: string;
+  readonly password: string;
 }
 
 /** A Grafana data source provisioning file. */
@@ -52,8 +64,10 @@ export interface LokiQueryTarget {
   readonly fullname: string;
   /** The Helm release name, for the ConfigMap's labels. */
   readonly releaseName: string;
-  /** The tenant (`X-Scope-OrgID`) when Loki runs with auth. @default none: auth off */
+  /** The tenant (`X-Scope-OrgID`) when Loki runs with auth and one tenant. @default none: auth off */
   readonly tenant?: string;
+  /** Several tenants: one data source each, authenticated as the tenant at the gateway. @default none: one data source */
+  readonly tenants?: readonly QueryTenant[];
 }
 
 /** Properties of the Loki data source. */
@@ -82,6 +96,12 @@ export function resolveLokiDatasourceProps(props: LokiDatasourceProps, prefix = 
   checkHttpUrl(`${prefix}loki.queryUrl`, props.loki?.queryUrl);
   check(typeof props.loki.fullname === "string" && props.loki.fullname !== "", `${prefix}loki.fullname`, props.loki.fullname, "the Loki release's fullname");
   checkInteger(`${prefix}queryTimeoutSeconds`, props.queryTimeoutSeconds, 1, 86_400);
+  if (props.loki.tenants !== undefined) {
+    check(props.loki.tenant === undefined, `${prefix}loki.tenant`, props.loki.tenant, "unset with tenants", "each data source authenticates as its tenant at the gateway");
+    const names = props.loki.tenants.map((t) => t.name);
+    check(names.length > 0 && new Set(names).size === names.length, `${prefix}loki.tenants`, names, "a list of distinct tenants");
+    names.forEach((name, i) => check(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name), `${prefix}loki.tenants[${i}].name`, name, 'a tenant of lowercase letters, digits and "-"'));
+  }
   return { namespace, loki: props.loki, queryTimeoutSeconds: props.queryTimeoutSeconds };
 }
 
@@ -119,15 +139,52 @@ export function lokiDatasourceProvisioning(loki: LokiQueryTarget, queryTimeoutSe
 }
 
 /**
+ * A data source's UID for one tenant: `<fullname>-<tenant>`, or, when that is longer than Grafana's 40 characters, its
+ * start and a hash of the whole, so two tenants never share a UID.
+ */
+export function tenantDatasourceUid(fullname: string, tenant: string): string {
+  const uid = `${fullname}-${tenant}`;
+  if (uid.length <= MAX_UID_LENGTH) return uid;
+  const hash = createHash("sha256").update(uid).digest("hex").slice(0, 12);
+  return `${uid.slice(0, MAX_UID_LENGTH - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}
+
+/**
+ * The provisioning document for several tenants: one data source per tenant, named `Loki (<tenant>)`, querying the
+ * gateway as the tenant with basic auth, its password in `secureJsonData`. The gateway sets X-Scope-OrgID from the user,
+ * so no header is configured. Pure: the passwords are Terraform expressions.
+ */
+export function tenantDatasourcesProvisioning(loki: LokiQueryTarget, queryTimeoutSeconds: number): DatasourceProvisioning {
+  const jsonData = { maxLines: 1000, timeout: grafanaTimeoutSeconds(queryTimeoutSeconds), manageAlerts: true };
+  return {
+    apiVersion: 1,
+    datasources: (loki.tenants ?? []).map((tenant) => ({
+      name: `${LOKI_DATASOURCE_NAME} (${tenant.name})`,
+      type: "loki",
+      uid: tenantDatasourceUid(loki.fullname, tenant.name),
+      access: "proxy",
+      url: loki.queryUrl,
+      isDefault: false,
+      basicAuth: true,
+      basicAuthUser: tenant.name,
+      jsonData,
+      secureJsonData: { basicAuthPassword: tenant.password },
+    })),
+  };
+}
+
+/**
  * A ConfigMap that the kube-prometheus-stack Grafana sidecar turns into a Loki data source,
  * so nobody adds it by hand. The tenant ID is an identifier, not a credential, so a ConfigMap
- * (rather than a Secret) is enough. It validates its own props (resolveLokiDatasourceProps).
+ * (rather than a Secret) is enough. With several tenants the data sources carry passwords: they go to a Secret with the
+ * same label, which the sidecar reads as well (`sidecar.datasources.resource: both`, its default). It validates its own
+ * props (resolveLokiDatasourceProps).
  * @see https://github.com/grafana/helm-charts/tree/main/charts/grafana#sidecar-for-datasources
  */
 export class LokiDatasource extends Construct {
-  /** The ConfigMap. */
-  public readonly resource: ConfigMapV1;
-  /** Name of the ConfigMap. */
+  /** The ConfigMap; with several tenants, the Secret. */
+  public readonly resource: ConfigMapV1 | SecretV1;
+  /** Name of the ConfigMap (or, with several tenants, the Secret). */
   public readonly configMapName: string;
   /** Namespace of the ConfigMap: Grafana's. */
   public readonly namespace: string;
@@ -141,25 +198,27 @@ export class LokiDatasource extends Construct {
   constructor(scope: Construct, id: string, props: LokiDatasourceProps) {
     super(scope, id);
     const { namespace, loki, queryTimeoutSeconds } = resolveLokiDatasourceProps(props);
-    this.provisioning = lokiDatasourceProvisioning(loki, queryTimeoutSeconds);
-    this.configMapName = `${loki.fullname}-grafana-datasource`;
+    const tenants = loki.tenants !== undefined;
+    this.provisioning = tenants ? tenantDatasourcesProvisioning(loki, queryTimeoutSeconds) : lokiDatasourceProvisioning(loki, queryTimeoutSeconds);
+    this.configMapName = tenants ? `${loki.fullname}-grafana-datasources` : `${loki.fullname}-grafana-datasource`;
     this.namespace = namespace;
     this.datasourceUid = this.provisioning.datasources[0].uid;
     this.queryUrl = loki.queryUrl;
 
-    this.resource = new ConfigMapV1(this, "Resource", {
-      metadata: {
-        name: this.configMapName,
-        namespace: this.namespace,
-        labels: {
-          ...GRAFANA_DATASOURCE_LABEL,
-          "app.kubernetes.io/name": "loki",
-          "app.kubernetes.io/instance": loki.releaseName,
-          "app.kubernetes.io/component": "grafana-datasource",
-          "app.kubernetes.io/managed-by": "cdktf",
-        },
+    const metadata = {
+      name: this.configMapName,
+      namespace: this.namespace,
+      labels: {
+        ...GRAFANA_DATASOURCE_LABEL,
+        "app.kubernetes.io/name": "loki",
+        "app.kubernetes.io/instance": loki.releaseName,
+        "app.kubernetes.io/component": "grafana-datasource",
+        "app.kubernetes.io/managed-by": "cdktf",
       },
-      data: { [DATASOURCE_FILE_NAME]: stringify(this.provisioning) },
-    });
+    };
+    // JSON is YAML: Terraform's jsonencode writes the file, passwords included, escaped whatever they hold.
+    this.resource = tenants
+      ? new SecretV1(this, "Secret", { metadata, data: { [DATASOURCE_FILE_NAME]: Fn.jsonencode(this.provisioning) } })
+      : new ConfigMapV1(this, "Resource", { metadata, data: { [DATASOURCE_FILE_NAME]: stringify(this.provisioning) } });
   }
 }

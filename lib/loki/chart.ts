@@ -46,6 +46,21 @@ export interface ChartEnvVar {
   readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
 }
 
+/** Basic auth at the gateway, as a version module writes it: one user per tenant, and the canary's credentials. */
+export interface ChartGatewayAuth {
+  /** Each tenant as a gateway user: its name (the tenant ID) and the bcrypt hash of its password. */
+  readonly users: readonly { readonly name: string; readonly passwordHash: string }[];
+  /** The tenant the canary pushes and queries as. */
+  readonly canaryTenant: string;
+  /** The environment variable of the canary's container that holds its password, from `canarySecret`. */
+  readonly canaryPasswordEnv: string;
+  /** The Secret (in the release's namespace) and key holding the canary's password. */
+  readonly canarySecret: { readonly name: string; readonly key: string };
+}
+
+/** Whether a chart version's gateway isolates tenants with basic auth, or the bug that keeps it from doing so. */
+export type GatewayTenantIsolation = "isolates" | { readonly bug: string };
+
 /** What a version module's values are decided from: plain data, taken from the release's resolved props. */
 export interface ChartValuesInput {
   /** Whether Loki requires the X-Scope-OrgID header. */
@@ -60,6 +75,10 @@ export interface ChartValuesInput {
   readonly extraEnv: readonly ChartEnvVar[];
   /** The chart's ServiceMonitor, rules and dashboards, as the monitoring stack wants them. */
   readonly monitoring: ResolvedLokiMonitoring;
+  /** With several tenants: the gateway's users and the canary's credentials. @default none: no credentials at the gateway */
+  readonly gatewayAuth?: ChartGatewayAuth;
+  /** Whether the release renders the chart's NetworkPolicies (`networkPolicy.enabled`). @default false */
+  readonly networkPolicies?: boolean;
 }
 
 /**
@@ -100,6 +119,16 @@ export interface LokiChartFacts {
   readonly bundledMinio: BundledMinio;
   /** Access modes written into each volume claim the stack adds; none when the chart fills them in itself. */
   readonly claimAccessModes?: readonly string[];
+  /**
+   * Whether the gateway sets X-Scope-OrgID from the authenticated user in every location, so that basic auth isolates
+   * tenants; otherwise the bug, named, that lets a client's own header through.
+   */
+  readonly gatewayTenantIsolation: GatewayTenantIsolation;
+  /**
+   * The form of `extraObjects` the chart's values.yaml gives: a list (6.29.0: a map there makes Helm warn "skipped
+   * value ... Not a table"), or a map keyed by anything (18.11.0, which also takes a list), which overrides merge into.
+   */
+  readonly extraObjectsForm: "list" | "map";
   /** The chart's `loki.fullname` helper: the prefix of every object it creates. */
   fullname(releaseName: string): string;
   /** The chart's `loki.rulerRulesDirName` helper: the volume (and ConfigMap suffix) of one tenant's rule files. */

@@ -1,6 +1,8 @@
 import type { ITerraformDependable } from "cdktf";
+import { isPlainObject } from "../core/deep-merge";
 import {
   check,
+  ConfigError,
   checkDnsLabel,
   checkDnsSubdomain,
   checkHttpUrl,
@@ -15,9 +17,19 @@ import { deriveNames, Names } from "./names";
 import { checkRuleGroups } from "./rules/logql";
 import { checkRuleFiles } from "./rules/rulefmt";
 import { RuleGroup } from "./rules/rules";
-import { compactorVolumeSize as compactorVolumeFor, resolveSizing, ResolvedSizing, SizingProps, tierPreset, walVolumeSize } from "./sizing";
+import {
+  compactorVolumeSize as compactorVolumeFor,
+  LokiLimits,
+  resolveSizing,
+  resolveTenantLimits,
+  ResolvedSizing,
+  SizingProps,
+  tierPreset,
+  walVolumeSize,
+} from "./sizing";
+import { checkNetworkAccess, LokiNetworkAccess } from "./network-policy";
 import { checkIngesterMemoryLimit, ZONE_MIGRATION_STAGES, ZoneMigrationStage } from "./storage-safety";
-import { resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
+import { GatewayAuth, resolveTenancy, Tenancy, TenancyProps } from "./tenancy";
 import { checkValuesOverrides } from "./values-overrides";
 
 /** The reference deployment's Alertmanager. */
@@ -173,6 +185,26 @@ export interface LokiReleaseProps extends LokiReleaseNamesProps, TenancyProps, S
   readonly valuesOverrides?: Readonly<Record<string, unknown>>;
   /** The chart's ServiceMonitor, rules and dashboards, as the monitoring stack wants them. @default all off */
   readonly monitoring?: LokiMonitoringProps;
+  /** With several tenants: each tenant's password hash at the gateway, and the canary's password. Required with `tenants`. @default none */
+  readonly gatewayAuth?: GatewayAuth;
+  /** The release's NetworkPolicies: who may reach Loki and where Loki may go. @default none: no NetworkPolicy */
+  readonly networkAccess?: LokiNetworkAccess;
+  /** Plan-time checks the stack adds for the release, such as that the cluster enforces NetworkPolicies. @default [] */
+  readonly preconditions?: readonly ReleasePrecondition[];
+}
+
+/** A Terraform precondition of the release: an HCL boolean expression (in `${}`) and the message when it is false. */
+export interface ReleasePrecondition {
+  readonly condition: string;
+  readonly errorMessage: string;
+}
+
+/** One tenant's own Loki settings, resolved (with several tenants). */
+export interface ResolvedLokiTenant {
+  /** Its retention, when it has its own. */
+  readonly retentionPeriod?: string;
+  /** Its rule groups: the top-level ones too, for `tenant`. */
+  readonly ruleGroups: readonly RuleGroup[];
 }
 
 /** The Loki release's props with every default applied, validated, and the names and tenancy derived. */
@@ -205,6 +237,13 @@ export interface ResolvedLokiReleaseProps {
   /** Declared ingest volume, its tier, component resources and Loki's limits (lib/loki/sizing.ts). */
   readonly sizing: ResolvedSizing;
   readonly monitoring: ResolvedLokiMonitoring;
+  /** With several tenants, each tenant's own settings, by tenant; empty with one. */
+  readonly tenantSettings: Readonly<Record<string, ResolvedLokiTenant>>;
+  /** The longest retention of any tenant, in days: what the object store must keep. */
+  readonly longestRetentionDays: number;
+  readonly gatewayAuth?: GatewayAuth;
+  readonly networkAccess?: LokiNetworkAccess;
+  readonly preconditions: readonly ReleasePrecondition[];
 }
 
 /**
@@ -299,6 +338,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   const chartRepository = props.chartRepository ?? chart.repository;
   checkHttpUrl(`${prefix}chartRepository`, chartRepository);
   const names = resolveLokiNames(props, prefix, chart);
+  if (props.tenants !== undefined) checkMultiTenantChart(`${prefix}tenants`, props.tenants, chart);
   const tenancy = resolveTenancy(props, prefix);
   checkObjectStorage(prefix, props.storage, chart, chart.schemaPeriods[chart.schemaPeriods.length - 1].from);
   const { retentionPeriod, retentionDays } = resolveRetention(`${prefix}retentionPeriod`, props.retentionPeriod);
@@ -385,6 +425,7 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   checkRuleGroups(ruleGroups);
   // Every rendered file as the ruler of the chart's Loki loads it: one refused file would silence every rule of the tenant.
   checkRuleFiles(ruleGroups, chart.lokiVersion);
+  const tenants = resolveLokiTenants(props, prefix, tenancy, ruleGroups, chart, sizing, retentionPeriod);
   // Overrides may not split a name the stack derives once (auth, service account, rule directory, ...).
   const valuesOverrides = props.valuesOverrides ?? {};
   checkValuesOverrides(valuesOverrides);
@@ -392,6 +433,20 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
   const ingesterMemoryLimit = (valuesOverrides as { ingester?: { resources?: { limits?: { memory?: unknown } } } }).ingester?.resources?.limits?.memory;
   if (ingesterMemoryLimit !== undefined) checkIngesterMemoryLimit(ingesterMemoryLimit);
   const monitoring = resolveLokiMonitoring(props.monitoring, `${prefix}monitoring.`, names.namespace);
+
+  if (props.tenants !== undefined) {
+    check(props.gatewayAuth !== undefined, `${prefix}gatewayAuth`, props.gatewayAuth, "set with tenants", "each tenant pushes and queries as its own user at the gateway");
+    const hashes = Object.keys(props.gatewayAuth?.passwordHashes ?? {}).sort();
+    check(
+      JSON.stringify(hashes) === JSON.stringify(tenancy.tenants),
+      `${prefix}gatewayAuth.passwordHashes`,
+      hashes,
+      `one password hash for each tenant (${tenancy.tenants.join(", ")})`,
+    );
+  } else {
+    check(props.gatewayAuth === undefined, `${prefix}gatewayAuth`, props.gatewayAuth, "unset without tenants", "with one tenant the gateway checks no credentials");
+  }
+  if (props.networkAccess !== undefined) checkNetworkAccess(`${prefix}networkAccess`, props.networkAccess);
 
   return {
     chart,
@@ -417,7 +472,73 @@ export function resolveLokiReleaseProps(props: LokiReleaseProps, prefix = ""): R
     alertmanagerUrl,
     ruleGroups,
     valuesOverrides,
-    sizing,
+    sizing: tenants.sizing,
     monitoring,
+    tenantSettings: tenants.settings,
+    longestRetentionDays: tenants.longestRetentionDays,
+    gatewayAuth: props.gatewayAuth,
+    networkAccess: props.networkAccess,
+    preconditions: props.preconditions ?? [],
   };
+}
+
+/**
+ * Refuses several tenants on a chart whose gateway does not isolate them, naming the chart's bug: a tenant could read
+ * and write another tenant's logs through the gateway.
+ */
+export function checkMultiTenantChart(setting: string, tenants: unknown, chart: LokiChartFacts): void {
+  const { gatewayTenantIsolation } = chart;
+  if (gatewayTenantIsolation !== "isolates") {
+    throw new ConfigError(setting, Object.keys(tenants ?? {}), `unset with chart ${chart.version}`, `${gatewayTenantIsolation.bug}; set chartVersion "18.11.0" for tenants`);
+  }
+}
+
+/** Each tenant's own settings (several tenants), checked under `tenants.<tenant>.`, and the sizing with their overrides. */
+function resolveLokiTenants(
+  props: LokiReleaseProps,
+  prefix: string,
+  tenancy: Tenancy,
+  topRuleGroups: readonly RuleGroup[],
+  chart: LokiChartFacts,
+  sizing: ResolvedSizing,
+  retentionPeriod: string,
+): { readonly settings: Record<string, ResolvedLokiTenant>; readonly sizing: ResolvedSizing; readonly longestRetentionDays: number } {
+  const globalDays = Number(retentionPeriod.slice(0, -1)) / 24;
+  if (props.tenants === undefined) return { settings: {}, sizing, longestRetentionDays: globalDays };
+  const settings: Record<string, ResolvedLokiTenant> = {};
+  const tenantLimits: Record<string, LokiLimits> = { ...sizing.tenantLimits };
+  const tenantRetention: Record<string, string> = {};
+  let longest = globalDays;
+  for (const name of tenancy.tenants) {
+    const at = `${prefix}tenants.${name}.`;
+    const given = props.tenants[name] ?? {};
+    check(isPlainObject(given), `${prefix}tenants.${name}`, given, "{ retentionPeriod?, limits?, ruleGroups? }");
+    const own = given.retentionPeriod === undefined ? undefined : resolveRetention(`${at}retentionPeriod`, given.retentionPeriod);
+    const retention = own?.retentionPeriod ?? retentionPeriod;
+    if (own !== undefined) {
+      tenantRetention[name] = own.retentionPeriod;
+      longest = Math.max(longest, own.retentionDays);
+    }
+    const groups = [...(name === tenancy.tenant ? topRuleGroups : []), ...(given.ruleGroups ?? [])];
+    ConfigError.nestUnder(at, () => {
+      checkRuleGroups(groups);
+      checkRuleFiles(groups, chart.lokiVersion);
+    });
+    if (given.limits !== undefined || own !== undefined) {
+      check(
+        given.limits === undefined || sizing.tenantLimits[name] === undefined,
+        `${at}limits`,
+        given.limits,
+        `unset while tenantLimits["${name}"] is set`,
+        "one place for a tenant's limits",
+      );
+      const limits = resolveTenantLimits(`${at}limits`, given.limits ?? sizing.tenantLimits[name] ?? {}, retention, sizing.limits);
+      tenantLimits[name] = limits;
+    }
+    settings[name] = { ...(own !== undefined ? { retentionPeriod: own.retentionPeriod } : {}), ruleGroups: groups };
+  }
+  for (const name of Object.keys(sizing.tenantLimits)) {
+    check(tenancy.tenants.includes(name), `${prefix}tenantLimits.${name}`, name, `one of the tenants (${tenancy.tenants.join(", ")})`, "limits of a tenant that receives no logs would never apply");
+  }
+  return { settings, sizing: { ...sizing, tenantLimits, tenantRetention }, longestRetentionDays: longest };
 }

@@ -1,7 +1,8 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { DataKubernetesResources } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resources";
-import { Token } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
+import { escapeTerraformTemplates } from "../core/terraform";
 import { Document, isScalar, visit } from "yaml";
 import { immutablesChanging } from "./chart-versions";
 import { InPlaceGuard, statefulSetNames } from "./in-place-guard";
@@ -9,29 +10,24 @@ import { LokiReleaseProps, resolveLokiReleaseProps, ResolvedLokiReleaseProps } f
 import { Names } from "./names";
 import { Tenancy } from "./tenancy";
 import type { StorageSafetyValues } from "./storage-safety";
-import { buildLokiValues, LokiValues } from "./values";
+import { buildLokiValues, CANARY_PASSWORD_SETTING, LokiValues } from "./values";
 
 /**
  * Serialises chart values once, as YAML that Helm (a YAML 1.1 parser) reads back unchanged.
  * - Strings YAML 1.1 would read as something else ("on", "2024-04-01") are quoted.
  * - Terraform references (cdktf tokens) are double-quoted, so a bucket name such as "1234" stays a string.
  * - Lines are never folded, so a token is never split.
+ * - An object used twice is written twice, never as a YAML anchor and alias, so the values read in `cdktf diff` as they are.
  * - A literal "${" or "%{" is escaped for Terraform, which would otherwise read it as a template.
  */
 export function lokiValuesYaml(values: LokiValues): string {
-  const doc = new Document(values, { version: "1.1" });
+  const doc = new Document(values, { version: "1.1", aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_, node) {
       if (isScalar(node) && typeof node.value === "string" && Token.isUnresolved(node.value)) node.type = "QUOTE_DOUBLE";
     },
   });
   return escapeTerraformTemplates(doc.toString({ lineWidth: 0 }));
-}
-
-/** Escapes Terraform template sequences in text, leaving cdktf's own token markers (`${TfToken[...]}`) alone. */
-function escapeTerraformTemplates(text: string): string {
-  // Replacement functions: in a replacement string, "$$" would itself collapse to "$".
-  return text.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
 /** The README section on where the dashboards go, which the namespace check points to. */
@@ -143,6 +139,8 @@ export class LokiRelease extends Construct {
       });
       preconditions.push(dashboardNamespaceCheck(this.dashboardNamespace, monitoring.dashboardNamespace));
     }
+    // The stack's own plan-time checks: NetworkPolicies enforced, the credentials Secrets you named present.
+    preconditions.push(...settings.preconditions);
 
     this.resource = new Release(this, "Resource", {
       name: names.releaseName,
@@ -158,6 +156,9 @@ export class LokiRelease extends Construct {
       timeout: settings.helmTimeoutSeconds,
       maxHistory: settings.helmMaxHistory,
       values: [this.valuesYaml],
+      // The canary's password goes to its Secret (the release's extraObjects) with set_sensitive: never in the values,
+      // which stay readable in `cdktf diff`, and base64, as a Secret's data is (no template text left for the chart's tpl).
+      setSensitive: settings.gatewayAuth ? [{ name: CANARY_PASSWORD_SETTING, value: Fn.base64encode(settings.gatewayAuth.canaryPassword), type: "string" }] : undefined,
       dependsOn: settings.dependsOn.length > 0 ? [...settings.dependsOn] : undefined,
       lifecycle: { precondition: preconditions },
     });

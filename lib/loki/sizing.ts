@@ -298,6 +298,8 @@ export interface LokiLimitsConfig {
   readonly max_query_length?: string;
   readonly max_query_series?: number;
   readonly query_timeout?: string;
+  /** A tenant's own retention (runtime overrides only). */
+  readonly retention_period?: string;
 }
 
 /** The Loki keys of the typed limits. @see https://grafana.com/docs/loki/latest/configure/#limits_config */
@@ -409,6 +411,8 @@ export interface ResolvedSizing {
   readonly limits: ResolvedLokiLimits;
   /** Per-tenant overrides, reloaded by Loki from its runtime config without a restart. */
   readonly tenantLimits: Readonly<Record<string, LokiLimits>>;
+  /** Per-tenant retention periods (several tenants), in the same runtime overrides. @default {} */
+  readonly tenantRetention?: Readonly<Record<string, string>>;
 }
 
 const TENANT_ID = /^[A-Za-z0-9_.-]{1,150}$/;
@@ -499,6 +503,30 @@ export function resolveSizing(props: SizingProps, retentionPeriod: string, prefi
   return { ingestGbPerDay: gb, tier, componentResources, limits, tenantLimits };
 }
 
+/**
+ * One tenant's limits (several tenants), checked as tenantLimits are, against the tenant's own retention: a tenant kept
+ * longer than the global query length gets a query length that covers its retention (retention + 24h), as the global
+ * default does, unless it sets one.
+ * @param retentionPeriod the tenant's retention (its own, or the global one)
+ * @param global the resolved global limits
+ */
+export function resolveTenantLimits(setting: string, limits: LokiLimits, retentionPeriod: string, global: ResolvedLokiLimits): LokiLimits {
+  const retentionHours = Number(retentionPeriod.slice(0, -1));
+  const checked = stripUndefined(checkLimits(setting, limits, retentionHours, retentionPeriod));
+  if (checked.queryTimeoutSeconds !== undefined) {
+    check(
+      checked.queryTimeoutSeconds <= global.queryTimeoutSeconds,
+      `${setting}.queryTimeoutSeconds`,
+      checked.queryTimeoutSeconds,
+      `at most limits.queryTimeoutSeconds (${global.queryTimeoutSeconds})`,
+      "Grafana's data source and Loki's HTTP server time out from the global value",
+    );
+  }
+  const globalQueryHours = Number(global.maxQueryLength.slice(0, -1));
+  if (checked.maxQueryLength === undefined && globalQueryHours < retentionHours) return { ...checked, maxQueryLength: `${retentionHours + 24}h` };
+  return checked;
+}
+
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -520,14 +548,19 @@ export type SizedValues = {
 /** The chart values the sizing sets. Every key exists in the values.yaml of both chart versions (`loki.runtimeConfig` included). */
 export function sizedValues(sizing: ResolvedSizing): SizedValues {
   const serverTimeout = `${sizing.limits.queryTimeoutSeconds * SERVER_TIMEOUT_FACTOR}s`;
-  const tenants = Object.entries(sizing.tenantLimits);
+  const retention = sizing.tenantRetention ?? {};
+  const tenants = [...new Set([...Object.keys(sizing.tenantLimits), ...Object.keys(retention)])];
+  const overrides = (tenant: string): LokiLimitsConfig => ({
+    ...limitsConfig(sizing.tenantLimits[tenant] ?? {}),
+    ...(retention[tenant] !== undefined ? { retention_period: retention[tenant] } : {}),
+  });
   return {
     loki: {
       limits_config: limitsConfig(sizing.limits),
       // Loki 3 dropped querier.query_timeout: limits_config.query_timeout bounds a query, and the HTTP server
       // must not cut the response first.
       server: { http_server_read_timeout: serverTimeout, http_server_write_timeout: serverTimeout },
-      ...(tenants.length > 0 ? { runtimeConfig: { overrides: Object.fromEntries(tenants.map(([t, l]) => [t, limitsConfig(l)])) } } : {}),
+      ...(tenants.length > 0 ? { runtimeConfig: { overrides: Object.fromEntries(tenants.map((t) => [t, overrides(t)])) } } : {}),
     },
     ...(sizing.tier
       ? { chunksCache: { replicas: sizing.tier.chunksCache.replicas }, resultsCache: { replicas: sizing.tier.resultsCache.replicas } }

@@ -58,6 +58,12 @@ export const PROTECTED_VALUES: readonly ProtectedValue[] = [
   { path: ["monitoring", "namespace"], instead: use("grafana.namespace or monitoring.stack") },
   { path: ["monitoring", "alerts", "labels"], instead: use("monitoring.stack (Prometheus selects by its release label)") },
   { path: ["lokiCanary", "tenant", "name"], instead: use("tenant (the canary writes and reads under the tenant that receives logs)") },
+  { path: ["lokiCanary", "tenant", "password"], instead: use("tenants (the canary authenticates as the platform tenant, its password from a Secret)") },
+  { path: ["loki", "tenants"], instead: use("tenants (each tenant's user at the gateway, with its password's bcrypt hash)") },
+  { path: ["gateway", "basicAuth"], instead: use("tenants (the gateway checks each tenant's credentials)") },
+  { path: ["gateway", "nginxConfig", "locationSnippet"], instead: "it sets the tenant from the authenticated user in every location of the gateway" },
+  { path: ["gateway", "nginxConfig", "file"], instead: "the gateway's config sets the tenant from the authenticated user in every location" },
+  { path: ["networkPolicy", "enabled"], instead: use("networkPolicies.enabled") },
   { path: ["ignoreMinioDeprecation"], instead: use("minioTransition (the bundled MinIO is kept only while logs move off it)") },
   ...LOKI_COMPONENTS.map((key) => ({ path: [key, "replicas"], instead: use(`replicas.${key}`) })),
   // The typed limits (lib/loki/sizing.ts). Component resources stay overridable: the reported totals read the final values.

@@ -1,9 +1,11 @@
-import { deepMerge } from "../core/deep-merge";
+import { deepMerge, isPlainObject } from "../core/deep-merge";
 import { prometheusScrapeAnnotations } from "../core/kubernetes";
-import { ChartEnvVar, ChartObjectStoreKind, LOKI_COMPONENTS, LokiComponent, MEMCACHED_EXPORTER_PORT, METRICS_PATH, SchemaPeriod } from "./chart";
+import { ConfigError } from "../core/validation";
+import { ChartEnvVar, ChartGatewayAuth, ChartObjectStoreKind, LOKI_COMPONENTS, LokiComponent, MEMCACHED_EXPORTER_PORT, METRICS_PATH, SchemaPeriod } from "./chart";
 import type { Chart18110Values } from "./charts/values-18.11.0";
 import type { Chart6290Values } from "./charts/values-6.29.0";
 import type { LokiObjectStorage, ResolvedLokiReleaseProps } from "./loki-props";
+import { lokiOwnPolicies, networkPolicyValues, NetworkPolicyObject, NetworkPolicyValues, releaseSelectorLabels } from "./network-policy";
 import { ruleFiles } from "./rules/alert-rules";
 import { ContainerResources, sizedValues } from "./sizing";
 import { rolloutAndClaimValues, runsBundledMinio, StorageSafetyValues, withWalSafety } from "./storage-safety";
@@ -98,10 +100,100 @@ export interface SharedLokiValues {
 }
 
 /**
+ * What the stack's access part adds to the shared values: the chart's NetworkPolicies and, in `extraObjects` (created
+ * and deleted with the release), the policies the chart does not render and the canary's credentials Secret.
+ */
+export interface AccessValues {
+  readonly networkPolicy?: NetworkPolicyValues;
+  /** A map keyed by purpose, or a list where the chart version's values.yaml has one (LokiChartFacts.extraObjectsForm). */
+  readonly extraObjects?: Readonly<Record<string, ExtraObject>> | readonly ExtraObject[];
+}
+
+/** An object the release adds through `extraObjects`. */
+export type ExtraObject = NetworkPolicyObject | CanaryCredentialsObject;
+
+/** The Secret that holds the canary's password: its `data.password` comes with `set_sensitive`, never in the values. */
+export interface CanaryCredentialsObject {
+  readonly apiVersion: "v1";
+  readonly kind: "Secret";
+  readonly metadata: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
+  readonly type: "Opaque";
+}
+
+/**
  * The chart values this stack sets: the shared ones, with the values of the chart version on top (its module in
  * lib/loki/charts/ decides them: the canary's tenant, the `monitoring` section, service accounts, ...).
  */
-export type LokiValues = SharedLokiValues & (Chart6290Values | Chart18110Values);
+export type LokiValues = SharedLokiValues & AccessValues & (Chart6290Values | Chart18110Values);
+
+/** The `extraObjects` key of the canary's credentials Secret. */
+export const CANARY_CREDENTIALS_OBJECT = "canary-credentials";
+/** The key of the canary's password in its Secret. */
+export const CANARY_PASSWORD_KEY = "password";
+/** The canary container's variable holding its password, which its `-pass` argument names. */
+export const CANARY_PASSWORD_ENV = "LOKI_CANARY_PASSWORD";
+/** The Helm value path the release sets the canary's password at, with `set_sensitive`: base64, as a Secret's `data`. */
+export const CANARY_PASSWORD_SETTING = `extraObjects.${CANARY_CREDENTIALS_OBJECT}.data.${CANARY_PASSWORD_KEY}`;
+
+/** The canary's credentials Secret's name. */
+export function canarySecretName(fullname: string): string {
+  return `${fullname}-canary-credentials`;
+}
+
+/** The values that open the gateway to its users and give the canary its credentials (several tenants). */
+function chartGatewayAuth(settings: ResolvedLokiReleaseProps): ChartGatewayAuth | undefined {
+  const { gatewayAuth, tenancy, names } = settings;
+  if (gatewayAuth === undefined) return undefined;
+  return {
+    users: tenancy.tenants.map((name) => ({ name, passwordHash: gatewayAuth.passwordHashes[name] })),
+    canaryTenant: tenancy.tenant,
+    canaryPasswordEnv: CANARY_PASSWORD_ENV,
+    canarySecret: { name: canarySecretName(names.fullname), key: CANARY_PASSWORD_KEY },
+  };
+}
+
+/** The release's extra objects (NetworkPolicies, the canary's Secret), by purpose. */
+function extraObjects(settings: ResolvedLokiReleaseProps): Record<string, ExtraObject> {
+  const { networkAccess, names, gatewayAuth } = settings;
+  const objects: Record<string, ExtraObject> = {
+    ...(networkAccess ? lokiOwnPolicies(networkAccess, names.fullname, names.releaseName) : {}),
+  };
+  if (gatewayAuth !== undefined) {
+    objects[CANARY_CREDENTIALS_OBJECT] = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: canarySecretName(names.fullname), labels: { ...releaseSelectorLabels(names.releaseName), "app.kubernetes.io/component": "canary" } },
+      type: "Opaque",
+    };
+  }
+  return objects;
+}
+
+/**
+ * `extraObjects` with the release's own and the ones `valuesOverrides` adds, in the form the chart version takes: a map
+ * (overrides' keys beside the release's: the release's keys are protected) or a list (the release's first). Absent when
+ * there are none.
+ */
+function combinedExtraObjects(own: Record<string, ExtraObject>, overrides: unknown, form: "list" | "map"): AccessValues["extraObjects"] | undefined {
+  if (overrides !== undefined && !Array.isArray(overrides) && !isPlainObject(overrides)) {
+    throw new ConfigError("valuesOverrides.extraObjects", overrides, "a list or a map of Kubernetes objects", "the release adds objects of its own there (NetworkPolicies, the canary's Secret)");
+  }
+  const theirs = (overrides ?? []) as Record<string, ExtraObject> | ExtraObject[];
+  if (Object.keys(own).length === 0 && overrides === undefined) return undefined;
+  if (form === "list") return [...Object.values(own), ...(Array.isArray(theirs) ? theirs : Object.values(theirs))];
+  const added = Array.isArray(theirs) ? Object.fromEntries(theirs.map((o, i) => [`values-overrides-${i}`, o])) : theirs;
+  for (const key of Object.keys(added)) {
+    if (key in own) throw new ConfigError(`valuesOverrides.extraObjects["${key}"]`, added[key], "unset", "the release's own NetworkPolicies and the canary's Secret are there; give objects of your own another key");
+  }
+  return { ...own, ...added };
+}
+
+/** The rule files of each tenant, by tenant: one tenant's, or each of several (the top-level groups are `tenant`'s). */
+function ruleDirectories(settings: ResolvedLokiReleaseProps): Record<string, Record<string, string>> {
+  const { tenancy, tenantSettings } = settings;
+  if (Object.keys(tenantSettings).length === 0) return { [tenancy.tenant]: ruleFiles(settings.ruleGroups) };
+  return Object.fromEntries(tenancy.tenants.map((tenant) => [tenant, ruleFiles(tenantSettings[tenant].ruleGroups)]));
+}
 
 /** Name of the data volume of the ingesters (write-ahead log) and the compactor, mounted at /var/loki. */
 const DATA_CLAIM = "data";
@@ -300,8 +392,8 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     ruler: {
       enabled: true,
       ...component(settings, "ruler", true),
-      // Always the tenant that receives logs ("fake" with auth off): rules anywhere else never fire.
-      directories: { [tenancy.tenant]: ruleFiles(settings.ruleGroups) },
+      // Always the tenants that receive logs ("fake" with auth off): rules anywhere else never fire.
+      directories: ruleDirectories(settings),
     },
     // The chart's defaults (8192 MB and 1024 MB) ask for pods larger than most nodes.
     chunksCache: { allocatedMemory: settings.chunksCacheMemoryMb, resources: cacheResources(settings.chunksCacheMemoryMb) },
@@ -327,14 +419,17 @@ export function buildLokiValues(settings: ResolvedLokiReleaseProps): LokiValues 
     objectStore: objectStoreKind(storage),
     extraEnv: storage.mode === "minio-release" ? minioCredentialEnv(storage.credentials) : [],
     monitoring: settings.monitoring,
+    gatewayAuth: chartGatewayAuth(settings),
+    networkPolicies: settings.networkAccess !== undefined,
   });
-  return withWalSafety(
-    deepMerge(
-      deepMerge(
-        deepMerge(deepMerge(deepMerge(values, scrapeAnnotationValues(settings)), versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)),
-        sizedValues(settings.sizing),
-      ),
-      settings.valuesOverrides,
-    ),
-  ) as LokiValues & StorageSafetyValues;
+  // The access part's values and the scrape annotations, then the version's (its additions to networkPolicy, its gateway users), and the rest;
+  // the release's extra objects last, with the ones the overrides add.
+  const { extraObjects: overridden, ...overrides } = settings.valuesOverrides as Record<string, unknown>;
+  const combined = combinedExtraObjects(extraObjects(settings), overridden, chart.extraObjectsForm);
+  const shared = deepMerge(deepMerge(values, scrapeAnnotationValues(settings)), settings.networkAccess ? { networkPolicy: networkPolicyValues(settings.networkAccess) } : {});
+  const merged = deepMerge(
+    deepMerge(deepMerge(deepMerge(shared, versionValues as Readonly<Record<string, unknown>>), rolloutAndClaimValues(settings)), sizedValues(settings.sizing)),
+    overrides,
+  );
+  return withWalSafety(combined === undefined ? merged : { ...merged, extraObjects: combined }) as LokiValues & StorageSafetyValues;
 }

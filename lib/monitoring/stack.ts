@@ -1,3 +1,4 @@
+import type { PodPeer } from "../core/kubernetes";
 import { check, checkDnsLabel } from "../core/validation";
 
 /**
@@ -141,4 +142,30 @@ export function resolveMonitoringStack(given: MonitoringStack | undefined, prefi
   checkDnsLabel(`${prefix}stack.releaseName`, resolved.releaseName, 53);
   checkDnsLabel(`${prefix}stack.namespace`, resolved.namespace);
   return resolved;
+}
+
+/**
+ * The monitoring stack's Prometheus server pods, by the labels their chart gives them: what a NetworkPolicy admits
+ * Prometheus by, never a whole namespace. The standalone chart labels its server `app.kubernetes.io/component: server`;
+ * the Prometheus Operator labels the pods of kube-prometheus-stack's Prometheus `prometheus: <fullname>-prometheus`.
+ */
+export function stackPrometheusPods(stack: ResolvedMonitoringStack): PodPeer {
+  const podLabels: Readonly<Record<string, string>> =
+    stack.kind === "prometheus"
+      ? { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": stack.releaseName, "app.kubernetes.io/component": "server" }
+      : { "app.kubernetes.io/name": "prometheus", prometheus: `${kubePrometheusStackFullname(stack.releaseName)}-prometheus` };
+  return { namespace: stack.namespace, podLabels };
+}
+
+/**
+ * The monitoring stack's Alertmanager pods, by their labels: where the ruler's NetworkPolicy lets it send alerts. The
+ * standalone chart's `alertmanager` subchart labels them with its name and the release; the Prometheus Operator labels
+ * kube-prometheus-stack's `alertmanager: <fullname>-alertmanager`.
+ */
+export function stackAlertmanagerPods(stack: ResolvedMonitoringStack): PodPeer {
+  const podLabels: Readonly<Record<string, string>> =
+    stack.kind === "prometheus"
+      ? { "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": stack.releaseName }
+      : { "app.kubernetes.io/name": "alertmanager", alertmanager: `${kubePrometheusStackFullname(stack.releaseName)}-alertmanager` };
+  return { namespace: stack.namespace, podLabels };
 }

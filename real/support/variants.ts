@@ -4,7 +4,7 @@
  * props, so each row is run by the chart, Loki and Fluent Bit of its own version (versionPrograms).
  */
 import { ENVIRONMENTS } from "../../environments";
-import { LokiStackProps } from "../../lib";
+import { EXAMPLE_RULE_GROUPS, LokiStackProps } from "../../lib";
 
 /** A chart version the stack can be told to deploy. */
 export type ChartVersion = NonNullable<LokiStackProps["chartVersion"]>;
@@ -22,6 +22,8 @@ export interface RealVariant {
   /** The stack's construct ID (the example environment's name for the examples and their variants). */
   readonly id: string;
   readonly props: LokiStackProps;
+  /** The chart versions the stack deploys on: several tenants need 18.11.0, whose gateway isolates them. @default CHART_VERSIONS */
+  readonly chartVersions?: readonly ChartVersion[];
 }
 
 /** One row: a variant at one chart version. */
@@ -33,6 +35,28 @@ export interface RealRow extends RealVariant {
 
 const S3 = ENVIRONMENTS["loki-s3"];
 const MINIO = ENVIRONMENTS["loki-minio"];
+
+/** A rule group of one team, on its own namespace: the example alert, renamed. */
+function teamRules(team: string, namespace: string): LokiStackProps["ruleGroups"] {
+  return EXAMPLE_RULE_GROUPS.map((g) => ({
+    ...g,
+    name: `${team}-${g.name}`,
+    rules: g.rules.map((r) => ({ ...r, expr: r.expr.replace(/namespace="[^"]+"/g, `namespace="${namespace}"`) })),
+  }));
+}
+
+/**
+ * Three teams' tenants on the reference stack: team-a with two namespaces, its own retention (longer than the
+ * global), limits and rules; team-b with one namespace and rules; the platform tenant (not declared) takes every other
+ * namespace and the top-level rules. The stack the gateway and the agents' tenant routing are run end to end with.
+ */
+export const TENANTS_PROPS: LokiStackProps = {
+  ...S3,
+  tenants: {
+    "team-a": { namespaces: ["shop", "checkout"], retentionPeriod: "1440h", limits: { ingestionRateMb: 20, maxQuerySeries: 2000 }, ruleGroups: teamRules("team-a", "shop") },
+    "team-b": { namespaces: ["billing"], ruleGroups: teamRules("team-b", "billing") },
+  },
+};
 
 /** The example stacks, then one option each on the S3 reference (and the MinIO example). */
 export const REAL_VARIANTS: readonly RealVariant[] = [
@@ -85,11 +109,37 @@ export const REAL_VARIANTS: readonly RealVariant[] = [
     props: { ...S3, monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } } },
   },
   { description: "loki-minio with a tenant", id: "loki-minio", props: { ...MINIO, tenant: "team-a" } },
+  { description: "loki-s3 without NetworkPolicies", id: "loki-s3", props: { ...S3, networkPolicies: { enabled: false } } },
+  { description: "loki-s3 with three teams' tenants", id: "loki-s3", props: TENANTS_PROPS, chartVersions: ["18.11.0"] },
+  {
+    description: "loki-s3 with tenants, the platform tenant declared and renamed, credentials from a Secret, Pod Identity and kube-prometheus-stack",
+    id: "loki-s3",
+    props: {
+      ...S3,
+      releaseName: "logs",
+      namespace: "observability",
+      identity: "pod-identity",
+      monitoring: { stack: { kind: "kube-prometheus-stack", releaseName: "kps", namespace: "monitoring" } },
+      platformTenant: "ops",
+      tenants: {
+        ops: { namespaces: ["kube-system"], credentials: { rotation: "2027-01" } },
+        payments: { namespaces: ["payments", "ledger"], credentials: { secretName: "payments-loki" }, retentionPeriod: "2160h" },
+      },
+      networkPolicies: { gatewayNamespaces: ["ci"] },
+    },
+    chartVersions: ["18.11.0"],
+  },
+  {
+    description: "loki-minio with tenants",
+    id: "loki-minio",
+    props: { ...MINIO, tenants: { "team-a": { namespaces: ["shop"] }, "team-b": { namespaces: ["billing"], credentials: { secretName: "team-b-loki", secretNamespace: "billing" } } } },
+    chartVersions: ["18.11.0"],
+  },
 ];
 
 /** Every variant at every chart version: the rows each real check runs over. */
 export const REAL_ROWS: readonly RealRow[] = CHART_VERSIONS.flatMap((chartVersion) =>
-  REAL_VARIANTS.map((variant) => ({
+  REAL_VARIANTS.filter((variant) => (variant.chartVersions ?? CHART_VERSIONS).includes(chartVersion)).map((variant) => ({
     ...variant,
     chartVersion,
     name: `${variant.description} (chart ${chartVersion})`,

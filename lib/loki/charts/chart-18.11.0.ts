@@ -64,6 +64,9 @@ export const CHART_18_11_0: LokiChartFacts = {
   bundledMinio: "transition-only",
   // The claim template writes a claim's accessModes as they are: a claim without them would have none.
   claimAccessModes: ["ReadWriteOnce"],
+  // Every location of the gateway's nginx config repeats `gateway.nginxConfig.locationSnippet` (grafana/loki#18414).
+  extraObjectsForm: "map",
+  gatewayTenantIsolation: "isolates",
   fullname: chartFullname,
   rulerRulesDirName,
   immutables: immutables18110,

@@ -72,6 +72,13 @@ export const CHART_6_29_0: LokiChartFacts = {
   rulesDirectory: RULES_DIRECTORY,
   schemaPeriods: SCHEMA_PERIODS,
   bundledMinio: "supported",
+  extraObjectsForm: "list",
+  gatewayTenantIsolation: {
+    bug:
+      "chart 6.29.0's gateway sets X-Scope-OrgID from the authenticated user only at nginx's http level, and its query locations set headers of their own, " +
+      "which drops the inherited one: every query reaches Loki without a tenant, and a client's own X-Scope-OrgID passes straight through, so one tenant reads another's logs " +
+      "(grafana/loki#16938, fixed by grafana/loki#18414, which chart 18.11.0 includes; 6.29.0 also takes no passwordHash, only plain passwords)",
+  },
   fullname: chartFullname,
   rulerRulesDirName,
   immutables: immutables6290,

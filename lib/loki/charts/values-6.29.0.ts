@@ -37,6 +37,14 @@ export interface Chart6290MonitoringValues {
   readonly selfMonitoring: { readonly enabled: false; readonly grafanaAgent: { readonly installOperator: false } };
 }
 
+/**
+ * A source address no connection ever comes from: the limited broadcast address. Chart 6.29.0 renders the `from` of its
+ * metrics policy only when `networkPolicy.metrics.cidrs` has an entry (18.x also with a namespace selector); without a
+ * `from`, every pod of the cluster would reach Loki's API port. With this entry the policy admits the Prometheus pods
+ * the selectors name, and nothing else.
+ */
+export const NO_SOURCE_CIDR = "255.255.255.255/32";
+
 /** The values chart 6.29.0 gets that differ from chart 18.11.0's. Every key exists in the chart's values.yaml. */
 export interface Chart6290Values {
   /**
@@ -46,6 +54,8 @@ export interface Chart6290Values {
    */
   readonly lokiCanary: { readonly extraArgs: readonly string[]; readonly annotations?: Readonly<Record<string, string>> };
   readonly monitoring: Chart6290MonitoringValues;
+  /** With NetworkPolicies: the CIDR that makes the chart render the metrics policy's `from`. */
+  readonly networkPolicy?: { readonly metrics: { readonly cidrs: readonly string[] } };
 }
 
 /**
@@ -73,7 +83,9 @@ export function chart6290MonitoringValues(monitoring: ResolvedLokiMonitoring): C
  */
 export function chart6290Values(input: ChartValuesInput): Chart6290Values {
   // input.extraEnv is always empty here: chart 6.29.0 runs MinIO bundled, so nothing needs keys from a Secret
-  // (resolveLokiReleaseProps refuses the MinIO release with this chart).
+  // (resolveLokiReleaseProps refuses the MinIO release with this chart), and input.gatewayAuth is never set (it refuses
+  // several tenants with this chart: its gateway does not isolate them).
+  if (input.gatewayAuth !== undefined) throw new Error("chart 6.29.0's gateway does not isolate tenants: resolveLokiReleaseProps refuses them");
   return {
     // The chart passes the canary -tenant-id of monitoring.selfMonitoring.tenant with auth on; this later flag wins.
     lokiCanary: {
@@ -81,5 +93,6 @@ export function chart6290Values(input: ChartValuesInput): Chart6290Values {
       ...(input.monitoring.scrapeAnnotations ? { annotations: prometheusScrapeAnnotations(CANARY_HTTP_PORT, METRICS_PATH) } : {}),
     },
     monitoring: chart6290MonitoringValues(input.monitoring),
+    ...(input.networkPolicies ? { networkPolicy: { metrics: { cidrs: [NO_SOURCE_CIDR] } } } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, symlinkSync, write
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { Json } from "../../../__tests__/support/json";
+import { one, resolveString } from "../../../__tests__/support/synth";
 import { applyOverlay, FLUENT_BIT_OVERLAY, Overlaid } from "./overlay";
 import { E2E_TIMEOUTS, httpGet, Program, Programs, waitFor } from "./processes";
 import { LaptopSite, LOOPBACK } from "./site";
@@ -31,6 +32,30 @@ export function daemonSetArgs(stack: E2eStack): string[] {
   return containers[0].args as string[];
 }
 
+/**
+ * The agent's environment as the kubelet gives it to the DaemonSet's container: each variable from its Secret's key
+ * (the tenants' passwords, with several tenants), the Secret's data resolved as Terraform would write it.
+ */
+export function daemonSetEnv(stack: E2eStack): Record<string, string> {
+  const { json } = stack.real;
+  const daemonSets = Object.values(json.resource.kubernetes_daemon_set_v1 ?? {});
+  const container = (daemonSets[0].spec.template.spec.container as Json[])[0];
+  const secrets = Object.values(json.resource.kubernetes_secret_v1 ?? {}).map((s) => ({ name: resolveString(String(one(s.metadata)?.name), json), data: (s.data ?? {}) as Record<string, string> }));
+  const env: Record<string, string> = {};
+  for (const variable of (container.env ?? []) as Json[]) {
+    const ref = one(one(variable.value_from)?.secret_key_ref);
+    if (ref === undefined) {
+      env[variable.name] = String(variable.value);
+      continue;
+    }
+    const name = resolveString(String(ref.name), json);
+    const secret = secrets.find((s) => s.name === name);
+    if (secret?.data[ref.key] === undefined) throw new Error(`${stack.description}: the agents' variable ${variable.name} names ${name}/${ref.key}, which the stack does not create`);
+    env[variable.name] = resolveString(secret.data[ref.key], json);
+  }
+  return env;
+}
+
 /** Fluent Bit prepared on a site. */
 export interface PreparedFluentBit {
   readonly site: LaptopSite;
@@ -44,6 +69,8 @@ export interface PreparedFluentBit {
   readonly containersDir: string;
   /** Where the kubernetes filter reads pods from. */
   readonly podMetaDir: string;
+  /** The container's environment (the tenants' passwords), as the DaemonSet gives it. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** Writes the overlaid config at the DaemonSet's config path, and the image's parsers where the config names them. */
@@ -73,12 +100,13 @@ export function prepareFluentBit(site: LaptopSite, stack: E2eStack): PreparedFlu
     config,
     containersDir,
     podMetaDir,
+    env: daemonSetEnv(stack),
   };
 }
 
 /** `fluent-bit --dry-run` of a prepared config: exit status and output. */
 export function dryRun(prepared: PreparedFluentBit): { status: number | null; output: string } {
-  const run = spawnSync(prepared.bin, [...prepared.args, "--dry-run"], { encoding: "utf8", timeout: E2E_TIMEOUTS.readyMs });
+  const run = spawnSync(prepared.bin, [...prepared.args, "--dry-run"], { encoding: "utf8", timeout: E2E_TIMEOUTS.readyMs, env: { ...process.env, ...prepared.env } });
   if (run.error) throw run.error;
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
@@ -86,7 +114,7 @@ export function dryRun(prepared: PreparedFluentBit): { status: number | null; ou
 /** Starts the prepared Fluent Bit and waits until its HTTP server answers. */
 export async function startFluentBit(programs: Programs, prepared: PreparedFluentBit): Promise<Program> {
   const { site } = prepared;
-  const program = programs.start("fluent-bit", prepared.bin, prepared.args, `${site.root}/fluent-bit.log`, site.root);
+  const program = programs.start("fluent-bit", prepared.bin, prepared.args, `${site.root}/fluent-bit.log`, site.root, prepared.env);
   await waitFor(
     `fluent-bit ready on ${LOOPBACK}:${site.ports.fluentBitHttp}`,
     async () => ((await httpGet(`http://${LOOPBACK}:${site.ports.fluentBitHttp}/`, {}, 5_000)).status === 200 ? true : undefined),

@@ -67,14 +67,14 @@ function sourceData(rendered: Rendered, volume: Json): Record<string, string> | 
  * The files the Loki pods read from ConfigMaps and Secrets, by node path: each volume's keys (or `items`) at the
  * container's mount path, as the kubelet projects them. Two pods that mount different content at one path fail.
  */
-export function mountedFiles(rendered: Rendered): Map<string, string> {
+export function mountedFiles(rendered: Rendered, containers: readonly { readonly workload: K8sObject; readonly container: Json }[] = lokiContainers(rendered)): Map<string, string> {
   const files = new Map<string, string>();
   const put = (path: string, content: string, where: string) => {
     const before = files.get(path);
     if (before !== undefined && before !== content) throw new Error(`two Loki pods mount different files at ${path} (${where})`);
     files.set(path, content);
   };
-  for (const { workload, container } of lokiContainers(rendered)) {
+  for (const { workload, container } of containers) {
     const volumes = new Map(((workload.spec.template.spec.volumes ?? []) as Json[]).map((v) => [v.name as string, v]));
     for (const mount of (container.volumeMounts ?? []) as Json[]) {
       const volume = volumes.get(mount.name);

@@ -10,8 +10,11 @@ import { parseDocument } from "yaml";
 import { Json } from "../../../__tests__/support/json";
 import { LaptopSite, LOOPBACK } from "./site";
 
-/** One step of a path: a map key, the list element whose `name` is this, or every element of a list. */
-export type Segment = string | { readonly name: string } | { readonly every: true };
+/**
+ * One step of a path: a map key, the list element whose `name` is this, every list element whose `name` is this (one
+ * or more), or every element of a list.
+ */
+export type Segment = string | { readonly name: string } | { readonly everyNamed: string } | { readonly every: true };
 
 /** A concrete path: map keys and list indexes. */
 export type ConcretePath = readonly (string | number)[];
@@ -23,6 +26,8 @@ export interface OverlayContext {
   readonly generated: unknown;
   /** The whole generated config. */
   readonly config: Json;
+  /** The generated map that holds the entry's key, such as the output whose port is set. */
+  readonly parent: Json;
 }
 
 /** One change a laptop needs. */
@@ -132,8 +137,16 @@ export const FLUENT_BIT_OVERLAY: readonly OverlayEntry[] = [
     laptop: ({ site }) => `${site.root}/kube-api`,
     why: "no Kubernetes API: the filter reads each pod as the API returns it from <namespace>_<pod>.meta files",
   },
-  { path: ["pipeline", "outputs", { name: "loki" }, "host"], laptop: () => LOOPBACK, why: "the distributor Service is the local Loki" },
-  { path: ["pipeline", "outputs", { name: "loki" }, "port"], laptop: ({ site }) => site.ports.lokiHttp, why: "the local Loki's HTTP port" },
+  {
+    path: ["pipeline", "outputs", { everyNamed: "loki" }, "host"],
+    laptop: () => LOOPBACK,
+    why: "the distributor Service (one tenant) is the local Loki; the gateway Service (several tenants, one output each) is the local nginx",
+  },
+  {
+    path: ["pipeline", "outputs", { everyNamed: "loki" }, "port"],
+    laptop: ({ site, parent }) => site.laptopPort(String(parent.host)),
+    why: "the local Loki's HTTP port, or the local gateway's, for the Service the output names",
+  },
 ];
 
 /** The one element of a list whose `name` is `name`; throws otherwise. */
@@ -149,7 +162,8 @@ export function pathText(path: readonly (Segment | number)[]): string {
     .map((s, i) => {
       if (typeof s === "number") return `[${s}]`;
       if (typeof s === "string") return i === 0 ? s : `.${s}`;
-      return "name" in s ? `[name=${s.name}]` : "[*]";
+      if ("name" in s) return `[name=${s.name}]`;
+      return "everyNamed" in s ? `[*name=${s.everyNamed}]` : "[*]";
     })
     .join("");
 }
@@ -166,6 +180,10 @@ export function concretePaths(config: unknown, path: readonly Segment[]): Concre
         const element = onlyNamed(value, segment.name, pathText(at));
         const index = (value as unknown[]).indexOf(element);
         next.push({ path: [...at, index], value: element });
+      } else if ("everyNamed" in segment) {
+        const named = Array.isArray(value) ? value.flatMap((e, index) => (e !== null && typeof e === "object" && (e as Json).name === segment.everyNamed ? [{ index, e }] : [])) : [];
+        if (named.length === 0) throw new Error(`expected at least one "${segment.everyNamed}" in ${pathText(at)}, found none: the overlay must be revisited`);
+        named.forEach(({ index, e }) => next.push({ path: [...at, index], value: e }));
       } else if (Array.isArray(value)) {
         value.forEach((element, index) => next.push({ path: [...at, index], value: element }));
       }
@@ -194,7 +212,7 @@ export function applyOverlay(generatedYaml: string, entries: readonly OverlayEnt
   const applied: { entry: OverlayEntry; path: ConcretePath }[] = [];
   for (const entry of entries) {
     for (const path of concretePaths(config, entry.path)) {
-      const laptop = entry.laptop({ site, generated: valueAt(config, path), config });
+      const laptop = entry.laptop({ site, generated: valueAt(config, path), config, parent: (valueAt(config, path.slice(0, -1)) ?? {}) as Json });
       if (laptop === undefined) continue;
       doc.setIn(path, laptop);
       applied.push({ entry, path });

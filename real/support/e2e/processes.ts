@@ -34,10 +34,11 @@ export class Program {
     readonly args: readonly string[],
     readonly logFile: string,
     cwd?: string,
+    env?: Readonly<Record<string, string>>,
   ) {
     const log = openSync(logFile, "a");
     try {
-      this.child = spawn(bin, [...args], { stdio: ["ignore", log, log], cwd });
+      this.child = spawn(bin, [...args], { stdio: ["ignore", log, log], cwd, env: env ? { ...process.env, ...env } : undefined });
     } finally {
       closeSync(log);
     }
@@ -113,9 +114,9 @@ export class Programs {
     process.once("exit", this.onExit);
   }
 
-  /** Starts a program and keeps it for stopAll. */
-  start(name: string, bin: string, args: readonly string[], logFile: string, cwd?: string): Program {
-    const program = new Program(name, bin, args, logFile, cwd);
+  /** Starts a program and keeps it for stopAll; `env` is added to this process's environment. */
+  start(name: string, bin: string, args: readonly string[], logFile: string, cwd?: string, env?: Readonly<Record<string, string>>): Program {
+    const program = new Program(name, bin, args, logFile, cwd, env);
     this.started.push(program);
     return program;
   }

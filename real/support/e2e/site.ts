@@ -3,7 +3,7 @@
  * loopback ports for each program. The overlay (overlay.ts) moves the stack's host paths under this root and its
  * addresses onto these ports; nothing else changes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
@@ -17,6 +17,8 @@ export interface SitePorts {
   readonly lokiGrpc: number;
   readonly alertmanager: number;
   readonly fluentBitHttp: number;
+  /** The gateway (nginx), with several tenants. */
+  readonly gateway: number;
 }
 
 /** Ports this process has handed out: never twice, even when the kernel offers one again. */
@@ -52,11 +54,26 @@ function kernelPort(): Promise<number> {
 
 /** One run's temp root and ports. */
 export class LaptopSite {
-  /** Creates a fresh temp root and takes four free ports. */
+  /** Creates a fresh temp root and takes five free ports. */
   static async create(label: string): Promise<LaptopSite> {
     const root = mkdtempSync(join(tmpdir(), `loki-e2e-${label.replace(/[^a-z0-9-]+/gi, "-")}-`));
-    const [lokiHttp, lokiGrpc, alertmanager, fluentBitHttp] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    return new LaptopSite(root, { lokiHttp, lokiGrpc, alertmanager, fluentBitHttp });
+    // Traversable by every user: nginx's workers run as its unprivileged user and read the files mounted here.
+    chmodSync(root, 0o755);
+    const [lokiHttp, lokiGrpc, alertmanager, fluentBitHttp, gateway] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    return new LaptopSite(root, { lokiHttp, lokiGrpc, alertmanager, fluentBitHttp, gateway });
+  }
+
+  /** The in-cluster Services that are a program of this run other than Loki, by host: the gateway's. */
+  private readonly routes = new Map<string, number>();
+
+  /** Routes an in-cluster Service host to a laptop port (the gateway's host to nginx). */
+  route(host: string, port: number): void {
+    this.routes.set(host, port);
+  }
+
+  /** The laptop port of an in-cluster Service host: its route, else the one Loki process, which serves every Loki Service. */
+  laptopPort(host: string): number {
+    return this.routes.get(host) ?? this.ports.lokiHttp;
   }
 
   private constructor(

@@ -7,7 +7,9 @@ import { LokiStackProps } from "../../../lib";
 import { DEFAULT_CHART_VERSION } from "../../../lib/loki/chart";
 import { programPath } from "../programs";
 import { Rendered, renderLoki } from "../render";
+import { one, resolveString } from "../../../__tests__/support/synth";
 import { RealStack, realStack } from "../stacks";
+import { TENANTS_PROPS } from "../variants";
 import { VERSION_PROGRAMS, versionPrograms } from "../versions";
 
 const EXAMPLES = Object.entries(ENVIRONMENTS).map(([id, props]) => [id, id, props] as const);
@@ -26,6 +28,12 @@ export const E2E_STACKS: readonly (readonly [string, string, LokiStackProps])[] 
     .map((version) => [`loki-s3 on chart ${version}`, "loki-s3", { ...ENVIRONMENTS["loki-s3"], chartVersion: version as LokiStackProps["chartVersion"] }] as const),
 ];
 
+/**
+ * [description, stack id, props]: the stacks with several tenants the gateway and the agents' tenant routing run end to
+ * end, on the default chart version (6.29.0's gateway does not isolate tenants: the stack refuses them there).
+ */
+export const TENANT_E2E_STACKS: readonly (readonly [string, string, LokiStackProps])[] = [["loki-s3 with three teams' tenants", "loki-s3", TENANTS_PROPS]];
+
 /** A stack as the end-to-end tests run it. */
 export interface E2eStack {
   readonly description: string;
@@ -37,6 +45,10 @@ export interface E2eStack {
   readonly tenant: string;
   /** Whether Loki requires the tenant header. */
   readonly authEnabled: boolean;
+  /** Every tenant that receives logs (several with `tenants`; `tenant` is then the platform tenant). */
+  readonly tenants: readonly string[];
+  /** Each tenant's password as its readers get it (several tenants): the agents' credentials Secret, resolved. */
+  readonly passwords: Readonly<Record<string, string>>;
   /** The Loki of the stack's chart version. */
   readonly lokiBin: string;
   /** The Fluent Bit of the stack's chart version. */
@@ -57,7 +69,15 @@ export function e2eStack([description, id, props]: readonly [string, string, Lok
     fluentBitConfigYaml: real.fluentBitConfigYaml,
     tenant: real.stack.tenancy.tenant,
     authEnabled: real.stack.tenancy.authEnabled,
+    tenants: real.stack.tenancy.tenants,
+    passwords: agentPasswords(real),
     lokiBin: programPath(programs.loki),
     fluentBitBin: programPath(programs.fluentBit),
   };
+}
+
+/** The tenants' passwords the agents read: their credentials Secret's data, resolved as Terraform would write it. */
+function agentPasswords(real: RealStack): Record<string, string> {
+  const secret = Object.values(real.json.resource.kubernetes_secret_v1 ?? {}).find((s) => one(s.metadata)?.name === "fluent-bit-loki-credentials");
+  return Object.fromEntries(Object.entries((secret?.data ?? {}) as Record<string, string>).map(([tenant, value]) => [tenant, resolveString(value, real.json)]));
 }
