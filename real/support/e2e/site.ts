@@ -3,7 +3,7 @@
  * loopback ports for each program. The overlay (overlay.ts) moves the stack's host paths under this root and its
  * addresses onto these ports; nothing else changes.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
@@ -52,6 +52,14 @@ function kernelPort(): Promise<number> {
   });
 }
 
+/** The first directory from `dir` up to `/` that other users cannot enter, if any. */
+function untraversable(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return current;
+    if (dirname(current) === current) return undefined;
+  }
+}
+
 /** One run's temp root and ports. */
 export class LaptopSite {
   /** Creates a fresh temp root and takes five free ports. */
@@ -59,6 +67,15 @@ export class LaptopSite {
     const root = mkdtempSync(join(tmpdir(), `loki-e2e-${label.replace(/[^a-z0-9-]+/gi, "-")}-`));
     // Traversable by every user: nginx's workers run as its unprivileged user and read the files mounted here.
     chmodSync(root, 0o755);
+    // Run as root, nginx switches its workers to an unprivileged user, who must reach the root through its parents.
+    const closed = process.getuid?.() === 0 ? untraversable(dirname(root)) : undefined;
+    if (closed !== undefined) {
+      rmSync(root, { recursive: true, force: true });
+      throw new Error(
+        `the temp directory ${tmpdir()} lies under ${closed}, which other users cannot enter (mode ${(statSync(closed).mode & 0o777).toString(8)}): ` +
+          "nginx's workers run as an unprivileged user and could not read the gateway's files. Set TMPDIR to a directory every user can traverse (chmod o+x).",
+      );
+    }
     const [lokiHttp, lokiGrpc, alertmanager, fluentBitHttp, gateway] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     return new LaptopSite(root, { lokiHttp, lokiGrpc, alertmanager, fluentBitHttp, gateway });
   }
