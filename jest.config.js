@@ -9,6 +9,9 @@ module.exports = {
   },
   // stack-traces.ts first: it must wrap the source-map support Jest has just installed.
   setupFilesAfterEnv: ["<rootDir>/__tests__/stack-traces.ts", "<rootDir>/__tests__/setup.ts"],
+  // One output directory for every test app of the run, removed at the end (__tests__/support/outdir-setup.cjs).
+  globalSetup: "<rootDir>/__tests__/support/outdir-setup.cjs",
+  globalTeardown: "<rootDir>/__tests__/support/outdir-teardown.cjs",
   moduleFileExtensions: ["ts", "js", "json"],
   // Two workers, whatever the machine: both cores of a small runner (Jest's default there is one
   // worker, in band: 15-20% slower), and a memory bound that does not grow with the machine.

@@ -27,7 +27,7 @@ import { parse } from "@cdktf/hcl2json";
 import { TerraformStack, Testing } from "cdktf";
 import { ENVIRONMENTS } from "../environments";
 import { LokiStack, LokiStackProps } from "../lib";
-import { synthStack } from "./support/synth";
+import { synthStack, testApp } from "./support/synth";
 import { PROCESS_TIMEOUT_MS } from "./support/processes";
 import { VARIANTS } from "./support/variants";
 
@@ -54,7 +54,7 @@ function alignToJson(hcl: unknown, json: unknown): unknown {
 /** Both forms of one stack, each from a fresh app, as `cdktf synth` and `cdktf synth --hcl` write them. */
 function synthBoth(id: string, props: LokiStackProps): { json: Config; hcl: string } {
   const json = synthStack(props, id).json as Config;
-  const hcl = Testing.synthHcl(new LokiStack(Testing.app(), id, props)) as string;
+  const hcl = Testing.synthHcl(new LokiStack(testApp(), id, props)) as string;
   return { json, hcl };
 }
 
@@ -123,7 +123,7 @@ describe.each(HCL_VARIANTS.map(([description, id, props]) => [description, id, p
 
 describe("given the comparison itself", () => {
   it("when a policy is a JSON string with a reference inside (the form this replaced) then the HCL does not parse", async () => {
-    const stack = new TerraformStack(Testing.app(), "old-form");
+    const stack = new TerraformStack(testApp(), "old-form");
     const bucket = new S3Bucket(stack, "bucket", { bucket: "b" });
     new S3BucketPolicy(stack, "policy", {
       bucket: bucket.id,

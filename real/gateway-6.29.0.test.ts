@@ -7,7 +7,6 @@
  */
 import { parseDocument } from "yaml";
 import { ConfigError, LokiStack } from "../lib";
-import { Testing } from "cdktf";
 import { ENVIRONMENTS } from "../environments";
 import { GatewayClient, prepareGateway, startGateway } from "./support/e2e/gateway";
 import { E2eFile } from "./support/e2e/harness";
@@ -15,6 +14,7 @@ import { LokiClient, prepareLoki, startLoki } from "./support/e2e/loki";
 import { E2E_TIMEOUTS, waitFor } from "./support/e2e/processes";
 import { E2eStack, e2eStack } from "./support/e2e/stacks";
 import { renderLoki } from "./support/render";
+import { testApp } from "../__tests__/support/synth";
 
 jest.setTimeout(E2E_TIMEOUTS.testMs);
 
@@ -63,7 +63,7 @@ describe("chart 6.29.0's gateway with basic auth for two tenants (why the stack 
   test("given tenants on chart 6.29.0, then the stack refuses them with one ConfigError that names the chart's bug", () => {
     let error: unknown;
     try {
-      new LokiStack(Testing.app(), "refused", { ...PROPS, tenant: undefined, tenants: { "team-a": { namespaces: ["shop"] } } });
+      new LokiStack(testApp(), "refused", { ...PROPS, tenant: undefined, tenants: { "team-a": { namespaces: ["shop"] } } });
     } catch (e) {
       error = e;
     }

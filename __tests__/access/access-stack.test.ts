@@ -5,13 +5,12 @@
  * canary, the rule directories and overrides, the NetworkPolicies, the plan-time checks.
  */
 import { parse } from "yaml";
-import { Testing } from "cdktf";
 import { EXAMPLE_RULE_GROUPS, LokiStack, LokiStackProps } from "../../lib";
 import { tenantTagRegex } from "../../lib/fluent-bit/config";
 import { outputBufferLimit } from "../../lib/fluent-bit/props";
 import { tenantDatasourceUid } from "../../lib/grafana/loki-datasource";
 import { Json } from "../support/json";
-import { one, REFERENCE_PROPS, resolveString, synthStack, Synthesized, testPassword } from "../support/synth";
+import { one, REFERENCE_PROPS, resolveString, synthStack, Synthesized, testApp, testPassword } from "../support/synth";
 
 const TENANTS: LokiStackProps = {
   ...REFERENCE_PROPS,
@@ -28,7 +27,7 @@ function values(json: Synthesized): Json {
 }
 
 /** A stack built without synthesizing it: its constructs and values, for the checks that need no Terraform JSON. */
-const build = (props: LokiStackProps) => new LokiStack(Testing.app(), "loki-test", props);
+const build = (props: LokiStackProps) => new LokiStack(testApp(), "loki-test", props);
 
 /** The agents' config, as the ConfigMap carries it. */
 function fluentBitConfig(json: Synthesized): Json {

@@ -3,11 +3,11 @@
  * exactly what the JSON strings written before meant, so that an existing deployment sees no change.
  */
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { Fn, TerraformLocal, TerraformOutput, Testing } from "cdktf";
+import { Fn, TerraformLocal, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { policyJson, PolicyStatement } from "../../lib/core/iam-policy";
 import { irsaTrust } from "../../lib/identity/trust";
-import { policyDocument, resolvedPolicy, resourcesOf, synthStack, Synthesized } from "../support/synth";
+import { policyDocument, resolvedPolicy, resourcesOf, synthScope, synthStack, Synthesized } from "../support/synth";
 import { VARIANTS } from "../support/variants";
 import BEFORE from "../fixtures/policies-before-jsonencode.json";
 
@@ -63,7 +63,7 @@ describe.each(VARIANTS.map(([description, id, props]) => [description, id, props
 describe("given a statement with a reference in a condition key (the IRSA trust)", () => {
   const synth = (statements: (scope: Construct) => PolicyStatement[]): Synthesized => {
     const json = JSON.parse(
-      Testing.synthScope((scope) => {
+      synthScope((scope) => {
         new TerraformOutput(scope, "policy", { value: policyJson(statements(scope)) });
       }),
     );
@@ -123,7 +123,7 @@ describe("given a policy string cdktf cannot write into an expression", () => {
 describe("given Fn.jsonencode", () => {
   it("then it is what policyJson writes (the document is serialised by Terraform, once)", () => {
     const json = JSON.parse(
-      Testing.synthScope((scope) => {
+      synthScope((scope) => {
         new TerraformOutput(scope, "a", { value: policyJson([{ Sid: "A", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }]) });
         new TerraformOutput(scope, "b", {
           value: Fn.jsonencode({ Version: "2012-10-17", Statement: [{ Sid: "A", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }] }),

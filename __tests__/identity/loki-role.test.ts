@@ -7,7 +7,7 @@ import { EksCluster } from "../../lib/identity/eks-cluster";
 import { LokiRole, LokiRoleProps } from "../../lib/identity/loki-role";
 import { LogBuckets, LogBucketsProps } from "../../lib/storage/log-buckets";
 import { Json } from "../support/json";
-import { policyDocument, synthPart } from "../support/synth";
+import { policyDocument, synthPart, testApp } from "../support/synth";
 
 const ISSUER_HOST = "${local.loki_oidc_issuer_host}";
 // As the stack maps its defaults: the expiration backstop is the default 31-day retention plus 30 days.
@@ -133,7 +133,7 @@ describe("LokiRole grants", () => {
   });
 
   test("fails validation when nothing was granted to the role, which would leave an empty policy", () => {
-    const stack = new TerraformStack(Testing.app(), "stack");
+    const stack = new TerraformStack(testApp(), "stack");
     new LokiRole(stack, "LokiRole", { cluster: new EksCluster(stack, "Cluster", { clusterName: "prod-eks" }) });
     expect(() => Testing.synth(stack, true)).toThrow(/nothing was granted to the role/);
   });

@@ -7,9 +7,9 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Testing } from "cdktf";
 import { ConfigError, LokiStack, LokiStackProps } from "../../lib";
 import { PROCESS_TIMEOUT_MS } from "../support/processes";
+import { testApp } from "../support/synth";
 
 // This file starts processes: give each test and hook time for a loaded machine.
 jest.setTimeout(PROCESS_TIMEOUT_MS);
@@ -110,7 +110,7 @@ const MISTAKES: readonly [string, Partial<LokiStackProps>, string | RegExp][] = 
 /** Builds the stack and returns what it threw. */
 function errorOf(props: LokiStackProps): unknown {
   try {
-    new LokiStack(Testing.app(), "bad-input", props);
+    new LokiStack(testApp(), "bad-input", props);
   } catch (err) {
     return err;
   }

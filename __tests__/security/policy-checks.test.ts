@@ -6,7 +6,6 @@
 import { DaemonSetV1, DaemonSetV1SpecTemplateSpecContainer } from "@cdktf/provider-kubernetes/lib/daemon-set-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
-import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { LokiStackProps, resolveLokiStackProps } from "../../lib";
 import {
@@ -22,7 +21,7 @@ import {
   VALUES_CHECKS,
   VALUES_TOKEN_CHECK,
 } from "../support/checks";
-import { Block, onlyResource, policyDocument, resourcesOf, Synthesized, synthStack } from "../support/synth";
+import { Block, onlyResource, policyDocument, resourcesOf, synthScope, Synthesized, synthStack } from "../support/synth";
 import { VARIANTS } from "../support/variants";
 
 /** Every example environment plus the options that change what gets synthesized. */
@@ -200,7 +199,7 @@ function daemonSetFragment(edit: (container: Block, pod: Block) => void = () => 
   };
   edit(container, pod);
   const json = JSON.parse(
-    Testing.synthScope((scope: Construct) => {
+    synthScope((scope: Construct) => {
       new ServiceAccountV1(scope, "Account", { metadata: { name: "agent", namespace: "agents" } });
       new ClusterRoleBindingV1(scope, "Binding", {
         metadata: { name: "agent" },

@@ -5,12 +5,27 @@
  */
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { TerraformElement, TerraformStack, Testing } from "cdktf";
+import { App, TerraformElement, TerraformStack, Testing } from "cdktf";
 import { Construct, Node } from "constructs";
 import { LokiStack, LokiStackProps } from "../../lib";
 import { pinnedAddress } from "../../lib/loki-stack";
 import { Json } from "./json";
 import { evaluateTemplate } from "./hcl-expression";
+
+/**
+ * A cdktf app for a test: `Testing.app()`, writing into the run's one output directory (set by Jest's globalSetup,
+ * __tests__/support/outdir-setup.cjs) instead of a new temp directory per app that nothing removes.
+ */
+export function testApp(): App {
+  return Testing.app({ outdir: process.env.LOKI_TEST_OUTDIR });
+}
+
+/** `Testing.synthScope` on a test app (see testApp): the Terraform JSON of what `fn` builds in a bare stack. */
+export function synthScope(fn: (scope: Construct) => void): string {
+  const stack = new TerraformStack(testApp(), "stack");
+  fn(stack);
+  return Testing.synth(stack);
+}
 
 /** One Terraform block, as cdktf writes it. */
 export type Block = Json;
@@ -53,14 +68,14 @@ class PartStack extends TerraformStack {
  * the construct ID the stack gives it keeps the stack's pinned addresses.
  */
 export function synthPart(build: (scope: Construct) => void): string {
-  const stack = new PartStack(Testing.app(), "stack");
+  const stack = new PartStack(testApp(), "stack");
   build(stack);
   return Testing.synth(stack);
 }
 
 /** Builds a LokiStack in a fresh app and returns it with its parsed Terraform JSON. */
 export function synthStack(props: LokiStackProps, id = "loki-test"): { readonly stack: LokiStack; readonly json: Synthesized } {
-  const stack = new LokiStack(Testing.app(), id, props);
+  const stack = new LokiStack(testApp(), id, props);
   const json = JSON.parse(Testing.synth(stack)) as Json;
   // Blocks the stack does not have read as empty, but stay out of snapshots and equality checks (not enumerable).
   for (const block of ["resource", "data", "provider", "output", "locals"]) {
