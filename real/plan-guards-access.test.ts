@@ -3,14 +3,10 @@
  * real `terraform console` (`TERRAFORM_BIN`) against Secrets, DaemonSets and ConfigMaps as the Kubernetes API returns
  * them: one console for every case. In the real-program suite, so that the plain `npm test` needs nothing but Node.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { namedSecretCheck } from "../lib/access/credentials";
 import { enforcementCheck } from "../lib/access/network-policies";
 import { PROCESS_TIMEOUT_MS } from "../__tests__/support/processes";
-import { programPath } from "./support/programs";
+import { consoleValues, unwrapCondition } from "./support/terraform-console";
 
 // This file starts one process (terraform console): give it time on a loaded machine.
 jest.setTimeout(PROCESS_TIMEOUT_MS);
@@ -20,8 +16,8 @@ const SECRET_OBJECTS = "data.kubernetes_resources.loki_tenant_team-b_secret.obje
 const DAEMON_SETS = "data.kubernetes_resources.loki_vpc_cni.objects";
 const CONFIG_MAPS = "data.kubernetes_resources.loki_vpc_cni_config.objects";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
-/** A bcrypt hash (cost 10) of "s3cret-password", as htpasswd -nbBC10 writes it: the check reads its form, not its password. */
-const BCRYPT = "$2y$10$4Z1Qm7Xv9Jz3lqR0mI2cVOqv7h7m9k2Q5kSgqv3C5vD1T8bX1v6aK";
+/** A bcrypt hash (cost 10) of "s3cret-password", in the form htpasswd -nbBC10 writes ($2y$): the check reads its form, not its password. */
+const BCRYPT = "$2y$10$nUwMYQOXQDstamjvvPYEhueo4nFhp5zIHwed6OHcH/V7QW6NyOFae";
 const secret = (data: Record<string, string>) => [{ apiVersion: "v1", kind: "Secret", metadata: { name: "team-b-loki", namespace: "loki" }, type: "Opaque", data }];
 const awsNode = (agentArgs: string[]) => [
   {
@@ -61,35 +57,19 @@ describe("the plan-time conditions, evaluated by the real terraform console", ()
   beforeAll(() => {
     const secretCheck = namedSecretCheck(SECRET_OBJECTS, "team-b", "team-b-loki", "loki").condition;
     const enforcement = enforcementCheck(DAEMON_SETS, CONFIG_MAPS).condition;
-    const dir = mkdtempSync(join(tmpdir(), "loki-access-"));
-    try {
-      writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { cases: CASES.map((c) => ({ objects: c.objects, configMaps: c.configMaps ?? null })) } }));
-      const expressions = CASES.map((c, i) =>
-        (c.check === "secret" ? secretCheck : enforcement)
-          .replace(/^\$\{([\s\S]*)\}$/, "$1")
-          .split(SECRET_OBJECTS)
-          .join(`local.cases[${i}].objects`)
-          .split(DAEMON_SETS)
-          .join(`local.cases[${i}].objects`)
-          .split(CONFIG_MAPS)
-          .join(`local.cases[${i}].configMaps`),
-      );
-      const run = spawnSync(programPath("terraform"), ["console"], {
-        cwd: dir,
-        input: `jsonencode([${expressions.join(", ")}])\n`,
-        encoding: "utf8",
-        timeout: PROCESS_TIMEOUT_MS,
-        env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
-      });
-      if (run.status !== 0) throw new Error(`terraform console failed: ${run.stderr}`);
-      results = JSON.parse(JSON.parse(run.stdout.trim())) as boolean[];
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const expressions = CASES.map((c, i) =>
+      unwrapCondition(c.check === "secret" ? secretCheck : enforcement)
+        .split(SECRET_OBJECTS)
+        .join(`local.cases[${i}].objects`)
+        .split(DAEMON_SETS)
+        .join(`local.cases[${i}].objects`)
+        .split(CONFIG_MAPS)
+        .join(`local.cases[${i}].configMaps`),
+    );
+    results = consoleValues({ cases: CASES.map((c) => ({ objects: c.objects, configMaps: c.configMaps ?? null })) }, expressions) as boolean[];
   });
 
   test.each(CASES.map((c, i) => [c.name, c, i] as const))("given %s, then the condition is as expected", (_, c, i) => {
     expect(results[i]).toBe(c.holds);
   });
-
 });

@@ -3,10 +3,6 @@
  * `terraform console` (`TERRAFORM_BIN`; no providers needed) against simulated objects as the Kubernetes API returns
  * them. In the real-program suite, so that the plain `npm test` needs nothing but Node.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { LokiStackProps } from "../lib/loki-stack-props";
 import { LokiChartVersion } from "../lib/loki/chart";
 import { immutablesChanging, LOKI_CHARTS } from "../lib/loki/chart-versions";
@@ -15,7 +11,7 @@ import { LokiRelease } from "../lib/loki/loki-release";
 import { Json } from "../__tests__/support/json";
 import { PROCESS_TIMEOUT_MS } from "../__tests__/support/processes";
 import { REFERENCE_PROPS, synthPart, synthStack, Synthesized } from "../__tests__/support/synth";
-import { programPath } from "./support/programs";
+import { consoleValues, unwrapCondition } from "./support/terraform-console";
 
 // This file starts processes (terraform console): give each test time for a loaded machine.
 jest.setTimeout(PROCESS_TIMEOUT_MS);
@@ -92,30 +88,8 @@ function preconditionsOf(json: Synthesized): { condition: string; error_message:
  * @param services the release's Services; the chart's default rendering of them unless told
  */
 function evaluate(conditions: readonly string[], objects: unknown, services: unknown = servicesOf("18.11.0")): boolean[] {
-  const dir = mkdtempSync(join(tmpdir(), "loki-guard-"));
-  try {
-    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { objects, services } }));
-    const expressions = conditions.map((c) =>
-      c
-        .replace(/^\$\{([\s\S]*)\}$/, "$1")
-        .split(STATEFULSETS)
-        .join("local.objects")
-        .split(SERVICES)
-        .join("local.services"),
-    );
-    const result = spawnSync(programPath("terraform"), ["console"], {
-      cwd: dir,
-      input: `jsonencode([${expressions.join(", ")}])\n`,
-      encoding: "utf8",
-      // A hung process must not hang the suite: a synchronous spawn holds Jest's own timer.
-      timeout: PROCESS_TIMEOUT_MS,
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
-    });
-    if (result.status !== 0) throw new Error(`terraform console failed: ${result.stderr}`);
-    return JSON.parse(JSON.parse(result.stdout.trim())) as boolean[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const expressions = conditions.map((c) => unwrapCondition(c).split(STATEFULSETS).join("local.objects").split(SERVICES).join("local.services"));
+  return consoleValues({ objects, services }, expressions) as boolean[];
 }
 
 /**
@@ -125,32 +99,17 @@ function evaluate(conditions: readonly string[], objects: unknown, services: unk
 function failingEach(props: Partial<LokiStackProps>, cases: readonly { readonly objects: unknown; readonly services: unknown }[]): string[][] {
   const { json } = synthStack({ ...REFERENCE_PROPS, ...props });
   const preconditions = preconditionsOf(json);
-  const dir = mkdtempSync(join(tmpdir(), "loki-guard-"));
-  try {
-    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { cases } }));
-    const expressions = cases.flatMap((_, i) =>
-      preconditions.map((p) =>
-        p.condition
-          .replace(/^\$\{([\s\S]*)\}$/, "$1")
-          .split(STATEFULSETS)
-          .join(`local.cases[${i}].objects`)
-          .split(SERVICES)
-          .join(`local.cases[${i}].services`),
-      ),
-    );
-    const result = spawnSync(programPath("terraform"), ["console"], {
-      cwd: dir,
-      input: `jsonencode([${expressions.join(", ")}])\n`,
-      encoding: "utf8",
-      timeout: PROCESS_TIMEOUT_MS,
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" },
-    });
-    if (result.status !== 0) throw new Error(`terraform console failed: ${result.stderr}`);
-    const results = JSON.parse(JSON.parse(result.stdout.trim())) as boolean[];
-    return cases.map((_, i) => preconditions.filter((__, j) => !results[i * preconditions.length + j]).map((p) => p.error_message.split(" ")[0]));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const expressions = cases.flatMap((_, i) =>
+    preconditions.map((p) =>
+      unwrapCondition(p.condition)
+        .split(STATEFULSETS)
+        .join(`local.cases[${i}].objects`)
+        .split(SERVICES)
+        .join(`local.cases[${i}].services`),
+    ),
+  );
+  const results = consoleValues({ cases }, expressions) as boolean[];
+  return cases.map((_, i) => preconditions.filter((__, j) => !results[i * preconditions.length + j]).map((p) => p.error_message.split(" ")[0]));
 }
 
 /** The settings whose check fails on a simulated deployed state, for a stack's props. */

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { Json } from "../../__tests__/support/json";
+import { PROCESS_TIMEOUT_MS } from "../../__tests__/support/processes";
 import { programPath } from "./programs";
 import { runProgram } from "./run-program";
 import { RealStack } from "./stacks";
@@ -74,7 +75,7 @@ export function renderLoki(stack: RealStack, apiVersions: readonly string[] = []
   const dir = mkdtempSync(join(tmpdir(), "loki-render-"));
   try {
     const { helm, args } = helmTemplate(stack, dir, apiVersions);
-    const run = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 256 << 20 });
+    const run = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 256 << 20, timeout: PROCESS_TIMEOUT_MS });
     if (run.error) throw run.error;
     return rendered(run.status ?? 1, run.stdout, run.stderr);
   } finally {

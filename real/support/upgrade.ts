@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { Json } from "../../__tests__/support/json";
+import { PROCESS_TIMEOUT_MS } from "../../__tests__/support/processes";
 import { Synthesized } from "../../__tests__/support/synth";
 import { programPath } from "./programs";
 import { K8sObject, lokiConfigYaml, ofKind, Rendered } from "./render";
@@ -120,7 +121,7 @@ export function renderChart(release: string, namespace: string, chart: string, v
   try {
     const valuesFile = join(dir, "values.yaml");
     writeFileSync(valuesFile, valuesYaml);
-    const helm = spawnSync(programPath("helm"), ["template", release, chart, "-n", namespace, "-f", valuesFile], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const helm = spawnSync(programPath("helm"), ["template", release, chart, "-n", namespace, "-f", valuesFile], { encoding: "utf8", maxBuffer: 64 << 20, timeout: PROCESS_TIMEOUT_MS });
     if (helm.error) throw helm.error;
     const objects = helm.status === 0 ? parseAllDocuments(helm.stdout).map((d) => d.toJSON() as K8sObject | null).filter((o): o is K8sObject => o !== null) : [];
     return { status: helm.status ?? 1, stderr: helm.stderr, objects };
